@@ -1,0 +1,164 @@
+// Package inventory is the agent's description of a source host: disks, partitions,
+// volume groups, btrfs filesystems and mounts, in SMS's field names and units (bytes)
+// wherever SMS has a field for the thing. docs/inventory.md documents every field.
+package inventory
+
+// SchemaVersion is bumped only for incompatible changes; fields are only ever added.
+const SchemaVersion = 1
+
+// Inventory is what `sms-agent discover --json` prints.
+type Inventory struct {
+	SchemaVersion int               `json:"schema_version"`
+	Host          Host              `json:"host"`
+	Disks         []Disk            `json:"disks"`
+	VolumeGroups  []VolumeGroup     `json:"volume_groups"`
+	BtrfsList     []BtrfsFileSystem `json:"btrfs_list"`
+	Mounts        []Mount           `json:"mounts"`
+	Warnings      []Warning         `json:"warnings"`
+}
+
+// Warning is a partial failure: something could not be read, the rest stands.
+type Warning struct {
+	Source  string `json:"source"`  // the collector: "blockdev", "fsid", "mounts", "usage", "host", "lvm", "btrfs"
+	Message string `json:"message"` // one line: what was being read and why it failed
+}
+
+// Host facts.
+type Host struct {
+	Hostname      string    `json:"hostname"`
+	OSType        string    `json:"os_type"` // LINUX or WINDOWS
+	OS            OSRelease `json:"os"`
+	KernelVersion string    `json:"kernel_version"`
+	Arch          string    `json:"arch"`     // uname machine: x86_64, aarch64
+	Firmware      string    `json:"firmware"` // UEFI or BIOS
+	CPUQuantity   int       `json:"cpu_quantity"`
+	MemoryBytes   int64     `json:"memory_bytes"` // MemTotal
+}
+
+// OSRelease is the part of /etc/os-release the agent reports.
+type OSRelease struct {
+	ID         string `json:"id"`
+	IDLike     string `json:"id_like,omitempty"`
+	Name       string `json:"name"`
+	VersionID  string `json:"version_id"`
+	PrettyName string `json:"pretty_name"`
+}
+
+// Identity is a filesystem's (or other content's) identity as probed on the device.
+type Identity struct {
+	FileSystem string `json:"file_system"` // ext4, xfs, vfat, swap, LVM2_member, btrfs, crypto_LUKS; "" when none found
+	UUID       string `json:"uuid"`
+	Label      string `json:"label,omitempty"`
+}
+
+// Usage is a mounted filesystem's statfs, as df computes it.
+type Usage struct {
+	FSSize     int64 `json:"fs_size"`     // f_blocks × f_frsize
+	UsedSize   int64 `json:"used_size"`   // (f_blocks − f_bfree) × f_frsize
+	FreeSize   int64 `json:"free_size"`   // f_bavail × f_frsize (available to unprivileged users, df's Avail)
+	InodeNums  int64 `json:"inode_nums"`  // f_files
+	InodesFree int64 `json:"inodes_free"` // f_ffree
+	BlockSize  int64 `json:"block_size"`  // f_bsize
+	BlockCount int64 `json:"block_count"` // f_blocks
+}
+
+// Disk is a whole block device, a migration candidate (SMS ServerDisk).
+type Disk struct {
+	Name               string `json:"name"`  // /dev/vda
+	KName              string `json:"kname"` // vda
+	MajMin             string `json:"maj_min"`
+	Size               int64  `json:"size"`
+	UsedSize           int64  `json:"used_size"` // sum of the used sizes known on it
+	DeviceUse          string `json:"device_use"`
+	PartitionStyle     string `json:"partition_style,omitempty"` // GPT or MBR; absent when there is no partition table
+	PartitionTableUUID string `json:"partition_table_uuid,omitempty"`
+	OSDisk             bool   `json:"os_disk"`
+	LogicalSectorSize  int64  `json:"logical_sector_size"`
+	PhysicalSectorSize int64  `json:"physical_sector_size"`
+	Rotational         bool   `json:"rotational"`
+	Removable          bool   `json:"removable"`
+	ReadOnly           bool   `json:"read_only"`
+	Model              string `json:"model,omitempty"`
+	Serial             string `json:"serial,omitempty"`
+	WWN                string `json:"wwn,omitempty"`
+	// A filesystem (or PV) on the whole disk, without a partition table.
+	*Identity
+	MountPoint       string   `json:"mount_point,omitempty"`
+	OtherMountPoints []string `json:"other_mount_points,omitempty"`
+	Usage            *Usage   `json:"usage,omitempty"`
+	// Partitions, in partition-number order.
+	PhysicalVolumes []Partition `json:"physical_volumes"`
+}
+
+// Partition is one partition of a disk (SMS PhysicalVolume).
+type Partition struct {
+	Name             string   `json:"name"` // /dev/vda1
+	KName            string   `json:"kname"`
+	MajMin           string   `json:"maj_min"`
+	Index            int      `json:"index"`  // 0-based position on the disk
+	Number           int      `json:"number"` // partition number (vda1 → 1)
+	Start            int64    `json:"start"`  // bytes from the disk's start
+	Size             int64    `json:"size"`
+	UsedSize         int64    `json:"used_size"` // from statfs when mounted, else 0 (see usage)
+	DeviceUse        string   `json:"device_use"`
+	PartUUID         string   `json:"part_uuid,omitempty"`
+	PartLabel        string   `json:"part_label,omitempty"`
+	PartType         string   `json:"part_type,omitempty"` // GPT type GUID or MBR type (0x83)
+	MountPoint       string   `json:"mount_point"`
+	OtherMountPoints []string `json:"other_mount_points,omitempty"`
+	Identity
+	InodeSize int64  `json:"inode_size"` // SMS documents inode_size as the number of inodes: f_files
+	InodeNums int64  `json:"inode_nums"` // f_files
+	Usage     *Usage `json:"usage,omitempty"`
+}
+
+// Mount is one mounted filesystem (bind mounts and repeated mounts collapsed).
+type Mount struct {
+	MountPoint       string   `json:"mount_point"`
+	OtherMountPoints []string `json:"other_mount_points,omitempty"`
+	Source           string   `json:"source"`
+	Device           string   `json:"device,omitempty"` // /dev/<kname> when backed by a known block device
+	MajMin           string   `json:"maj_min"`
+	FileSystem       string   `json:"file_system"`
+	Root             string   `json:"root"` // path of the mount's root inside the filesystem
+	Options          string   `json:"options"`
+	Kind             string   `json:"kind"` // block, network, fuse, autofs, virtual
+	Usage            *Usage   `json:"usage,omitempty"`
+	Error            string   `json:"error,omitempty"` // why usage is missing
+}
+
+// VolumeGroup is an LVM volume group (SMS VolumeGroups). Filled by the lvm collector.
+type VolumeGroup struct {
+	Name           string          `json:"name"`
+	Size           int64           `json:"size"`
+	FreeSize       int64           `json:"free_size"`
+	Components     []string        `json:"components"` // member PV devices
+	LogicalVolumes []LogicalVolume `json:"logical_volumes"`
+}
+
+// LogicalVolume is an LVM logical volume (SMS LogicalVolumes).
+type LogicalVolume struct {
+	Name       string `json:"name"`
+	Path       string `json:"path"`
+	Size       int64  `json:"size"`
+	MountPoint string `json:"mount_point"`
+	Identity
+	Usage *Usage `json:"usage,omitempty"`
+}
+
+// BtrfsFileSystem is one btrfs filesystem (SMS BtrfsFileSystem). Filled by the btrfs collector.
+type BtrfsFileSystem struct {
+	Name      string           `json:"name"`
+	Label     string           `json:"label"`
+	UUID      string           `json:"uuid"`
+	Devices   []string         `json:"devices"`
+	Subvolume []BtrfsSubvolume `json:"subvolumn"`
+}
+
+// BtrfsSubvolume is one btrfs subvolume or snapshot (SMS BtrfsSubvolumn).
+type BtrfsSubvolume struct {
+	SubvolID        string `json:"subvol_id"`
+	ParentID        string `json:"parent_id"`
+	SubvolName      string `json:"subvol_name"`
+	SubvolMountPath string `json:"subvol_mount_path"`
+}

@@ -1,0 +1,319 @@
+package platform
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// ManifestName is the capture manifest's file name at the top of a capture.
+const ManifestName = "sms-capture.json"
+
+// CaptureFormat names the format in the manifest.
+const CaptureFormat = "sms-agent-capture"
+
+// Manifest is the capture's description and everything that is not a file: command
+// outcomes and statfs answers. See docs/capture-format.md.
+type Manifest struct {
+	Format       string            `json:"format"`
+	Version      int               `json:"version"`
+	Created      time.Time         `json:"created"`
+	AgentVersion string            `json:"agent_version"`
+	Privileged   bool              `json:"privileged"`
+	Commands     []RecordedCommand `json:"commands"`
+	Statfs       []StatfsOutcome   `json:"statfs"`
+}
+
+// Capture is a host replayed from a capture archive or a root-like directory.
+type Capture struct {
+	Dir      string    // the root the files were laid out in
+	Manifest *Manifest // nil for a plain directory or snapshot without one
+	cleanup  func()
+}
+
+// Close removes the files an archive was unpacked into.
+func (c *Capture) Close() {
+	if c.cleanup != nil {
+		c.cleanup()
+	}
+}
+
+// Host builds a replaying host from the capture.
+func (c *Capture) Host(now func() time.Time) Host {
+	h := Host{FS: NewFS(c.Dir), Now: now}
+	if c.Manifest != nil {
+		h.Run = NewReplayRunner(c.Manifest.Commands)
+		h.Statfs = NewReplayStatfs(c.Manifest.Statfs)
+		h.Privileged = c.Manifest.Privileged
+	} else {
+		h.Run = NewReplayRunner(nil)
+		h.Statfs = NewReplayStatfs(nil)
+		h.Privileged = true
+	}
+	return h
+}
+
+// OpenCapture opens a capture: a .tar.gz archive (unpacked into a temporary directory
+// under tmpDir) or a directory laid out like a root (proc/, sys/, dev/, run/).
+func OpenCapture(p, tmpDir string) (*Capture, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, fmt.Errorf("open capture: %w", err)
+	}
+	c := &Capture{Dir: p}
+	if !st.IsDir() {
+		dir, err := os.MkdirTemp(tmpDir, "sms-agent-replay-")
+		if err != nil {
+			return nil, fmt.Errorf("open capture %s: %w", p, err)
+		}
+		c.Dir, c.cleanup = dir, func() { _ = os.RemoveAll(dir) }
+		if err := unpack(p, dir); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("open capture %s: %w", p, err)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(c.Dir, ManifestName))
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		c.Close()
+		return nil, fmt.Errorf("open capture %s: %w", p, err)
+	default:
+		m, err := ParseManifest(b)
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("open capture %s: %w", p, err)
+		}
+		c.Manifest = m
+	}
+	return c, nil
+}
+
+// ParseManifest decodes and checks a capture manifest.
+func ParseManifest(b []byte) (*Manifest, error) {
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", ManifestName, err)
+	}
+	if m.Format != CaptureFormat {
+		return nil, fmt.Errorf("parse %s: format %q, want %q", ManifestName, m.Format, CaptureFormat)
+	}
+	if m.Version != 1 {
+		return nil, fmt.Errorf("parse %s: unsupported version %d", ManifestName, m.Version)
+	}
+	return &m, nil
+}
+
+// maxUnpacked bounds what an archive may unpack to.
+const maxUnpacked = 1 << 30
+
+func unpack(archive, dir string) error {
+	f, err := os.Open(archive)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return fmt.Errorf("not a .tar.gz archive: %w", err)
+	}
+	tr := tar.NewReader(zr)
+	var total int64
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		name := path.Clean(strings.TrimPrefix(h.Name, "./"))
+		if name == "." {
+			continue
+		}
+		if path.IsAbs(name) || name == ".." || strings.HasPrefix(name, "../") {
+			return fmt.Errorf("entry %q escapes the capture", h.Name)
+		}
+		dst := filepath.Join(dir, filepath.FromSlash(name))
+		switch h.Typeflag {
+		case tar.TypeDir:
+			if err := os.MkdirAll(dst, 0o755); err != nil {
+				return err
+			}
+		case tar.TypeSymlink:
+			t := h.Linkname
+			if rel := path.Clean(path.Join(path.Dir(name), t)); path.IsAbs(t) || rel == ".." || strings.HasPrefix(rel, "../") {
+				return fmt.Errorf("symlink %q -> %q leaves the capture", h.Name, t)
+			}
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				return err
+			}
+			if err := os.Symlink(t, dst); err != nil {
+				return err
+			}
+		case tar.TypeReg:
+			total += h.Size
+			if total > maxUnpacked {
+				return errors.New("capture unpacks to more than 1 GiB")
+			}
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				return err
+			}
+			out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+			if err != nil {
+				return err
+			}
+			_, err = io.Copy(out, io.LimitReader(tr, h.Size))
+			if cerr := out.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// WriteCapture writes a capture archive: the manifest, then every file, directory and
+// symlink the recorder saw, with the symlinks on the way to each resolved as on the host.
+func WriteCapture(w io.Writer, fsys FS, rec *FileRecorder, m Manifest) error {
+	m.Format, m.Version = CaptureFormat, 1
+	zw := gzip.NewWriter(w)
+	tw := tar.NewWriter(zw)
+	mb, err := json.MarshalIndent(m, "", " ")
+	if err != nil {
+		return err
+	}
+	mtime := m.Created
+	if err := tw.WriteHeader(&tar.Header{Name: ManifestName, Mode: 0o644, Size: int64(len(mb)), ModTime: mtime, Typeflag: tar.TypeReg}); err != nil {
+		return err
+	}
+	if _, err := tw.Write(mb); err != nil {
+		return err
+	}
+	b := &captureBuilder{fsys: fsys, entries: map[string]*tar.Header{}, data: map[string][]byte{}, mtime: mtime}
+	rec.mu.Lock()
+	for p, content := range rec.files {
+		if real := b.resolve(p); real != "" {
+			b.add(real, tar.TypeReg, content)
+		}
+	}
+	for p := range rec.dirs {
+		if real := b.resolve(p); real != "" {
+			b.add(real, tar.TypeDir, nil)
+		}
+	}
+	for p := range rec.paths {
+		real := b.resolve(p)
+		if real == "" {
+			continue
+		}
+		if st, err := os.Stat(fsys.Path(real)); err == nil && st.IsDir() {
+			b.add(real, tar.TypeDir, nil)
+		} else if err == nil {
+			content, _ := os.ReadFile(fsys.Path(real))
+			if len(content) > MaxFileSize {
+				content = content[:MaxFileSize]
+			}
+			b.add(real, tar.TypeReg, content)
+		}
+	}
+	rec.mu.Unlock()
+	names := make([]string, 0, len(b.entries))
+	for n := range b.entries {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		h := b.entries[n]
+		if err := tw.WriteHeader(h); err != nil {
+			return err
+		}
+		if h.Typeflag == tar.TypeReg {
+			if _, err := tw.Write(b.data[n]); err != nil {
+				return err
+			}
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	return zw.Close()
+}
+
+type captureBuilder struct {
+	fsys    FS
+	entries map[string]*tar.Header
+	data    map[string][]byte
+	mtime   time.Time
+}
+
+func (b *captureBuilder) add(hostPath string, typ byte, content []byte) {
+	name := strings.TrimPrefix(path.Clean(hostPath), "/")
+	if name == "" {
+		return
+	}
+	// parents first, as directories
+	for d := path.Dir(name); d != "." && d != "/"; d = path.Dir(d) {
+		if _, ok := b.entries[d+"/"]; !ok {
+			b.entries[d+"/"] = &tar.Header{Name: d + "/", Typeflag: tar.TypeDir, Mode: 0o755, ModTime: b.mtime}
+		}
+	}
+	switch typ {
+	case tar.TypeDir:
+		if _, ok := b.entries[name+"/"]; !ok {
+			b.entries[name+"/"] = &tar.Header{Name: name + "/", Typeflag: tar.TypeDir, Mode: 0o755, ModTime: b.mtime}
+		}
+	case tar.TypeReg:
+		b.entries[name] = &tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(content)), ModTime: b.mtime}
+		b.data[name] = content
+	}
+}
+
+func (b *captureBuilder) addLink(hostPath, target string) {
+	name := strings.TrimPrefix(path.Clean(hostPath), "/")
+	b.add(path.Dir("/"+name)+"/.", tar.TypeDir, nil)
+	b.entries[name] = &tar.Header{Name: name, Typeflag: tar.TypeSymlink, Linkname: target, Mode: 0o777, ModTime: b.mtime}
+}
+
+// resolve walks hostPath component by component, recording each symlink met on the
+// way, and returns the real host path ("" if it does not exist).
+func (b *captureBuilder) resolve(hostPath string) string {
+	comps := strings.Split(strings.TrimPrefix(path.Clean("/"+hostPath), "/"), "/")
+	cur := "/"
+	for hops := 0; len(comps) > 0 && hops < 64; {
+		c := comps[0]
+		comps = comps[1:]
+		if c == "" || c == "." {
+			continue
+		}
+		next := path.Join(cur, c)
+		st, err := os.Lstat(b.fsys.Path(next))
+		if err != nil {
+			return ""
+		}
+		if st.Mode()&os.ModeSymlink == 0 {
+			cur = next
+			continue
+		}
+		hops++
+		t, err := os.Readlink(b.fsys.Path(next))
+		if err != nil || path.IsAbs(t) {
+			return ""
+		}
+		b.addLink(next, t)
+		rest := strings.Split(path.Join(path.Dir(next), t), "/")
+		comps = append(rest, comps...)
+		cur = "/"
+	}
+	return cur
+}

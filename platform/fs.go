@@ -1,0 +1,151 @@
+// Package platform is the agent's view of the host: a filesystem root under which
+// /proc, /sys, /dev, /run and /etc are read, a command runner, a statfs that cannot
+// hang the process, and a clock. A Host is built once in cmd/ and passed down; nothing
+// below cmd/ reads the environment or touches globals.
+package platform
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// MaxFileSize caps every read of a pseudo-file. /proc and /sys files report size 0,
+// so they are read without stat, up to this many bytes.
+const MaxFileSize = 4 << 20
+
+// FS reads files below a root directory. Paths given to its methods are absolute host
+// paths ("/sys/block/sda/size"); they are resolved under the root, so a captured tree
+// is a drop-in for the live host.
+type FS struct {
+	root string
+	rec  *FileRecorder
+}
+
+// NewFS returns an FS rooted at root ("/" for the live host).
+func NewFS(root string) FS { return FS{root: root} }
+
+// WithRecorder returns a copy of f that notes every path it reads in rec.
+func (f FS) WithRecorder(rec *FileRecorder) FS { f.rec = rec; return f }
+
+// Root is the directory the FS is rooted at.
+func (f FS) Root() string { return f.root }
+
+// Path returns the real path of the host path p under the root.
+func (f FS) Path(p string) string {
+	return filepath.Join(f.root, filepath.FromSlash(path.Clean("/"+p)))
+}
+
+// ReadFile reads the host file p (at most MaxFileSize bytes).
+func (f FS) ReadFile(p string) ([]byte, error) {
+	fh, err := os.Open(f.Path(p))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, unwrapPathError(err))
+	}
+	defer fh.Close()
+	b, err := io.ReadAll(io.LimitReader(fh, MaxFileSize))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, unwrapPathError(err))
+	}
+	f.rec.noteFile(p, b)
+	return b, nil
+}
+
+// ReadString reads the host file p and trims surrounding white space.
+func (f FS) ReadString(p string) (string, error) {
+	b, err := f.ReadFile(p)
+	return strings.TrimSpace(string(b)), err
+}
+
+// ReadDir lists the host directory p, sorted by name.
+func (f FS) ReadDir(p string) ([]string, error) {
+	ents, err := os.ReadDir(f.Path(p))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, unwrapPathError(err))
+	}
+	names := make([]string, len(ents))
+	for i, e := range ents {
+		names[i] = e.Name()
+	}
+	sort.Strings(names)
+	f.rec.noteDir(p)
+	return names, nil
+}
+
+// Readlink returns the target of the host symlink p.
+func (f FS) Readlink(p string) (string, error) {
+	t, err := os.Readlink(f.Path(p))
+	if err != nil {
+		return "", fmt.Errorf("readlink %s: %w", p, unwrapPathError(err))
+	}
+	f.rec.noteLink(p)
+	return t, nil
+}
+
+// Exists reports whether the host path p exists (following symlinks).
+func (f FS) Exists(p string) bool {
+	_, err := os.Stat(f.Path(p))
+	if err == nil {
+		f.rec.noteExists(p)
+	}
+	return err == nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// FileRecorder notes what an FS read, for `capture`. It is safe for concurrent use.
+type FileRecorder struct {
+	mu    sync.Mutex
+	files map[string][]byte
+	dirs  map[string]bool
+	paths map[string]bool // links and existence checks
+}
+
+// NewFileRecorder returns an empty recorder.
+func NewFileRecorder() *FileRecorder {
+	return &FileRecorder{files: map[string][]byte{}, dirs: map[string]bool{}, paths: map[string]bool{}}
+}
+
+func (r *FileRecorder) noteFile(p string, b []byte) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.files[path.Clean(p)] = append([]byte(nil), b...)
+	r.mu.Unlock()
+}
+
+func (r *FileRecorder) noteDir(p string) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.dirs[path.Clean(p)] = true
+	r.mu.Unlock()
+}
+
+func (r *FileRecorder) noteLink(p string) { r.notePath(p) }
+
+func (r *FileRecorder) noteExists(p string) { r.notePath(p) }
+
+func (r *FileRecorder) notePath(p string) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.paths[path.Clean(p)] = true
+	r.mu.Unlock()
+}

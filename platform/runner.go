@@ -1,0 +1,254 @@
+package platform
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Command is one invocation of an external tool.
+type Command struct {
+	Argv    []string      // argv[0] is the tool's name ("blkid"), looked up in the runner's search path
+	Env     []string      // extra KEY=VALUE pairs on top of the runner's base environment
+	Timeout time.Duration // 0: DefaultCommandTimeout
+}
+
+// DefaultCommandTimeout bounds a command that sets no timeout of its own.
+const DefaultCommandTimeout = 10 * time.Second
+
+// Result is what a command printed and how it ended. Stdout, stderr and the exit
+// code are kept apart: tools such as lvm print diagnostics on stderr and still exit 0.
+type Result struct {
+	Stdout   []byte
+	Stderr   []byte
+	ExitCode int
+}
+
+// Runner runs external commands.
+type Runner interface {
+	Run(ctx context.Context, c Command) (Result, error)
+}
+
+// ErrToolUnavailable: the tool is not installed (or, when replaying, was not recorded).
+var ErrToolUnavailable = errors.New("tool not available")
+
+// ErrTimeout: the command did not finish in time and was abandoned.
+var ErrTimeout = errors.New("timed out")
+
+// ExitError is returned when a command exits non-zero. The Result is returned too.
+type ExitError struct {
+	Argv   []string
+	Code   int
+	Stderr string
+}
+
+func (e *ExitError) Error() string {
+	msg := fmt.Sprintf("%s: exit status %d", strings.Join(e.Argv, " "), e.Code)
+	if s := firstLine(e.Stderr); s != "" {
+		msg += fmt.Sprintf(": %q", s)
+	}
+	return msg
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// ExecRunner runs commands on the live host. The base environment is exactly Env
+// (cmd/ sets LC_ALL=C and a PATH); tools are looked up in SearchPath only.
+type ExecRunner struct {
+	SearchPath []string
+	Env        []string
+}
+
+// DefaultSearchPath is where ExecRunner looks for tools when SearchPath is empty.
+var DefaultSearchPath = []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}
+
+// LookPath finds the tool name in the runner's search path.
+func (r ExecRunner) LookPath(name string) (string, error) {
+	if strings.ContainsRune(name, '/') {
+		if isExecutable(name) {
+			return name, nil
+		}
+		return "", fmt.Errorf("%s: %w", name, ErrToolUnavailable)
+	}
+	dirs := r.SearchPath
+	if len(dirs) == 0 {
+		dirs = DefaultSearchPath
+	}
+	for _, d := range dirs {
+		p := filepath.Join(d, name)
+		if isExecutable(p) {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s: %w", name, ErrToolUnavailable)
+}
+
+func isExecutable(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir() && st.Mode()&0o111 != 0
+}
+
+// lockedBuffer lets a command's output be read while an abandoned child may still write.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.buf.Len() > MaxFileSize*4 {
+		return len(p), nil // keep running; drop the excess
+	}
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]byte(nil), b.buf.Bytes()...)
+}
+
+// Run starts the command and waits for it up to its timeout. A command that does not
+// finish is killed; if it cannot even be reaped (a child stuck in uninterruptible
+// sleep), it is abandoned so that the agent itself never hangs.
+func (r ExecRunner) Run(ctx context.Context, c Command) (Result, error) {
+	if len(c.Argv) == 0 {
+		return Result{}, errors.New("run: empty command")
+	}
+	bin, err := r.LookPath(c.Argv[0])
+	if err != nil {
+		return Result{ExitCode: -1}, err
+	}
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = DefaultCommandTimeout
+	}
+	var stdout, stderr lockedBuffer
+	cmd := exec.Command(bin, c.Argv[1:]...)
+	cmd.Env = append(append([]string{}, r.Env...), c.Env...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Stdin = nil
+	setProcessGroup(cmd)
+	if err := cmd.Start(); err != nil {
+		return Result{ExitCode: -1}, fmt.Errorf("run %s: %w", strings.Join(c.Argv, " "), err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case err = <-done:
+	case <-timer.C:
+		killProcessGroup(cmd)
+		select {
+		case <-done:
+		case <-time.After(200 * time.Millisecond):
+		}
+		return Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), ExitCode: -1},
+			fmt.Errorf("run %s: %w after %s", strings.Join(c.Argv, " "), ErrTimeout, timeout)
+	case <-ctx.Done():
+		killProcessGroup(cmd)
+		return Result{ExitCode: -1}, fmt.Errorf("run %s: %w", strings.Join(c.Argv, " "), ctx.Err())
+	}
+	res := Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		res.ExitCode = ee.ExitCode()
+		return res, &ExitError{Argv: c.Argv, Code: res.ExitCode, Stderr: string(res.Stderr)}
+	}
+	if err != nil {
+		res.ExitCode = -1
+		return res, fmt.Errorf("run %s: %w", strings.Join(c.Argv, " "), err)
+	}
+	return res, nil
+}
+
+// RecordedCommand is one command's outcome as kept in a capture.
+type RecordedCommand struct {
+	Argv     []string `json:"argv"`
+	Stdout   string   `json:"stdout"`
+	Stderr   string   `json:"stderr"`
+	ExitCode int      `json:"exit_code"`
+	// Error is "" (ran, see ExitCode), "unavailable" or "timeout".
+	Error string `json:"error,omitempty"`
+}
+
+func key(argv []string) string { return strings.Join(argv, "\x00") }
+
+// ReplayRunner answers commands from recorded outcomes, keyed by the full argv.
+// An unrecorded command behaves like a tool that is not installed.
+type ReplayRunner struct {
+	byArgv map[string]RecordedCommand
+}
+
+// NewReplayRunner indexes recorded commands.
+func NewReplayRunner(cmds []RecordedCommand) *ReplayRunner {
+	r := &ReplayRunner{byArgv: map[string]RecordedCommand{}}
+	for _, c := range cmds {
+		r.byArgv[key(c.Argv)] = c
+	}
+	return r
+}
+
+// Run returns the recorded outcome of c.Argv.
+func (r *ReplayRunner) Run(_ context.Context, c Command) (Result, error) {
+	rc, ok := r.byArgv[key(c.Argv)]
+	if !ok {
+		return Result{ExitCode: -1}, fmt.Errorf("%s: %w (not recorded)", c.Argv[0], ErrToolUnavailable)
+	}
+	res := Result{Stdout: []byte(rc.Stdout), Stderr: []byte(rc.Stderr), ExitCode: rc.ExitCode}
+	switch rc.Error {
+	case "unavailable":
+		return res, fmt.Errorf("%s: %w", c.Argv[0], ErrToolUnavailable)
+	case "timeout":
+		return res, fmt.Errorf("run %s: %w", strings.Join(c.Argv, " "), ErrTimeout)
+	}
+	if rc.ExitCode != 0 {
+		return res, &ExitError{Argv: c.Argv, Code: rc.ExitCode, Stderr: rc.Stderr}
+	}
+	return res, nil
+}
+
+// RecordRunner wraps another runner and keeps every outcome, for `capture`.
+type RecordRunner struct {
+	Inner Runner
+	mu    sync.Mutex
+	cmds  []RecordedCommand
+}
+
+// Run runs c with the inner runner and records the outcome.
+func (r *RecordRunner) Run(ctx context.Context, c Command) (Result, error) {
+	res, err := r.Inner.Run(ctx, c)
+	rc := RecordedCommand{Argv: c.Argv, Stdout: string(res.Stdout), Stderr: string(res.Stderr), ExitCode: res.ExitCode}
+	switch {
+	case errors.Is(err, ErrToolUnavailable):
+		rc.Error = "unavailable"
+	case errors.Is(err, ErrTimeout):
+		rc.Error = "timeout"
+	}
+	r.mu.Lock()
+	r.cmds = append(r.cmds, rc)
+	r.mu.Unlock()
+	return res, err
+}
+
+// Recorded returns the outcomes recorded so far.
+func (r *RecordRunner) Recorded() []RecordedCommand {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]RecordedCommand(nil), r.cmds...)
+}

@@ -1,0 +1,231 @@
+package platform
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"sync"
+	"time"
+)
+
+// FSStat is the part of statfs(2) the agent uses.
+type FSStat struct {
+	Type   int64  `json:"type"`
+	Bsize  int64  `json:"bsize"`
+	Frsize int64  `json:"frsize"`
+	Blocks uint64 `json:"blocks"`
+	Bfree  uint64 `json:"bfree"`
+	Bavail uint64 `json:"bavail"`
+	Files  uint64 `json:"files"`
+	Ffree  uint64 `json:"ffree"`
+}
+
+// StatfsOutcome is the answer for one path: a result, an error, or a time-out.
+type StatfsOutcome struct {
+	Path string  `json:"path"`
+	Stat *FSStat `json:"stat,omitempty"`
+	Err  string  `json:"error,omitempty"`
+}
+
+// Error returns the outcome's failure as an error (nil on success).
+func (o StatfsOutcome) Error() error {
+	switch {
+	case o.Stat != nil:
+		return nil
+	case o.Err == errTimedOutText:
+		return ErrTimeout
+	case o.Err == errNotRecordedText:
+		return ErrNotRecorded
+	}
+	return errors.New(o.Err)
+}
+
+const (
+	errTimedOutText    = "timed out"
+	errNotRecordedText = "not recorded"
+)
+
+// ErrNotRecorded: a replayed capture holds no answer for this question.
+var ErrNotRecorded = errors.New("not recorded in the capture")
+
+// Statfser answers statfs for many mount points at once. It never blocks longer than
+// its own deadline, whatever state the mounts are in.
+type Statfser interface {
+	Statfs(ctx context.Context, paths []string) map[string]StatfsOutcome
+}
+
+// HelperStatfs runs statfs(2) in a child process (the agent's own binary started with a
+// hidden subcommand, see ServeStatfs). A statfs on a dead NFS or FUSE mount sleeps
+// uninterruptibly; a thread of ours stuck that way would keep the agent from ever
+// exiting, so the child is abandoned instead when Timeout passes.
+type HelperStatfs struct {
+	Argv    []string // e.g. {"/proc/self/exe", "__statfs"}
+	Timeout time.Duration
+}
+
+// Statfs asks the helper about every path and waits at most Timeout for the answers.
+func (h HelperStatfs) Statfs(ctx context.Context, paths []string) map[string]StatfsOutcome {
+	out := make(map[string]StatfsOutcome, len(paths))
+	if len(paths) == 0 {
+		return out
+	}
+	fail := func(msg string) map[string]StatfsOutcome {
+		for _, p := range paths {
+			if _, ok := out[p]; !ok {
+				out[p] = StatfsOutcome{Path: p, Err: msg}
+			}
+		}
+		return out
+	}
+	cmd := exec.Command(h.Argv[0], h.Argv[1:]...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return fail("statfs helper: " + err.Error())
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return fail("statfs helper: " + err.Error())
+	}
+	setProcessGroup(cmd)
+	if err := cmd.Start(); err != nil {
+		return fail("statfs helper: " + err.Error())
+	}
+	req, _ := json.Marshal(paths)
+	go func() {
+		_, _ = stdin.Write(req)
+		_ = stdin.Close()
+	}()
+	lines := make(chan StatfsOutcome, len(paths))
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			var o StatfsOutcome
+			if json.Unmarshal(sc.Bytes(), &o) == nil {
+				lines <- o
+			}
+		}
+	}()
+	timeout := h.Timeout
+	if timeout <= 0 {
+		timeout = 2 * time.Second
+	}
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	finished := false
+	for !finished && len(out) < len(paths) {
+		select {
+		case o, ok := <-lines:
+			if !ok {
+				finished = true
+				break
+			}
+			out[o.Path] = o
+		case <-timer.C:
+			finished = true
+		case <-ctx.Done():
+			finished = true
+		}
+	}
+	if len(out) == len(paths) {
+		go func() { _ = cmd.Wait() }() // reap; it exits once its last answer is written
+	} else {
+		// Abandon the helper: a child in uninterruptible sleep cannot be reaped until the
+		// mount answers, and waiting for it is exactly the hang this design avoids.
+		killProcessGroup(cmd)
+		go func() { _ = cmd.Wait() }()
+	}
+	for _, p := range paths {
+		if _, ok := out[p]; !ok {
+			out[p] = StatfsOutcome{Path: p, Err: errTimedOutText}
+		}
+	}
+	return out
+}
+
+// ServeStatfs is the helper's side: it reads a JSON array of paths from r, statfs'es
+// them concurrently, and writes one JSON StatfsOutcome per line to w as each answers.
+func ServeStatfs(r io.Reader, w io.Writer) error {
+	var paths []string
+	if err := json.NewDecoder(r).Decode(&paths); err != nil {
+		return fmt.Errorf("statfs helper: read request: %w", err)
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	enc := json.NewEncoder(w)
+	for _, p := range paths {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o := StatfsOutcome{Path: p}
+			st, err := StatfsDirect(p)
+			if err != nil {
+				o.Err = err.Error()
+			} else {
+				o.Stat = &st
+			}
+			mu.Lock()
+			_ = enc.Encode(o)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+// ReplayStatfs answers from recorded outcomes; an unrecorded path is ErrNotRecorded.
+type ReplayStatfs struct {
+	byPath map[string]StatfsOutcome
+}
+
+// NewReplayStatfs indexes recorded outcomes.
+func NewReplayStatfs(rec []StatfsOutcome) *ReplayStatfs {
+	r := &ReplayStatfs{byPath: map[string]StatfsOutcome{}}
+	for _, o := range rec {
+		r.byPath[o.Path] = o
+	}
+	return r
+}
+
+// Statfs returns the recorded outcome for each path.
+func (r *ReplayStatfs) Statfs(_ context.Context, paths []string) map[string]StatfsOutcome {
+	out := make(map[string]StatfsOutcome, len(paths))
+	for _, p := range paths {
+		o, ok := r.byPath[p]
+		if !ok {
+			o = StatfsOutcome{Path: p, Err: errNotRecordedText}
+		}
+		out[p] = o
+	}
+	return out
+}
+
+// RecordStatfs wraps another Statfser and keeps every outcome, for `capture`.
+type RecordStatfs struct {
+	Inner Statfser
+	mu    sync.Mutex
+	rec   []StatfsOutcome
+}
+
+// Statfs asks the inner Statfser and records the answers.
+func (r *RecordStatfs) Statfs(ctx context.Context, paths []string) map[string]StatfsOutcome {
+	out := r.Inner.Statfs(ctx, paths)
+	r.mu.Lock()
+	for _, p := range paths {
+		r.rec = append(r.rec, out[p])
+	}
+	r.mu.Unlock()
+	return out
+}
+
+// Recorded returns the outcomes recorded so far.
+func (r *RecordStatfs) Recorded() []StatfsOutcome {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]StatfsOutcome(nil), r.rec...)
+}
