@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"strings"
 	"sync"
 	"time"
 )
@@ -36,12 +37,12 @@ func (o StatfsOutcome) Error() error {
 	switch {
 	case o.Stat != nil:
 		return nil
-	case o.Err == errTimedOutText:
-		return ErrTimeout
+	case strings.HasPrefix(o.Err, errTimedOutText):
+		return fmt.Errorf("statfs %w%s", ErrTimeout, strings.TrimPrefix(o.Err, errTimedOutText))
 	case o.Err == errNotRecordedText:
 		return ErrNotRecorded
 	}
-	return errors.New(o.Err)
+	return errors.New("statfs: " + o.Err)
 }
 
 const (
@@ -142,7 +143,7 @@ func (h HelperStatfs) Statfs(ctx context.Context, paths []string) map[string]Sta
 	}
 	for _, p := range paths {
 		if _, ok := out[p]; !ok {
-			out[p] = StatfsOutcome{Path: p, Err: errTimedOutText}
+			out[p] = StatfsOutcome{Path: p, Err: errTimedOutText + " after " + timeout.String()}
 		}
 	}
 	return out

@@ -2,19 +2,226 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
 	"os"
+	"path/filepath"
+	"strings"
+	"time"
 
+	"github.com/sms-agent/sms-agent/agent/inventory"
 	"github.com/sms-agent/sms-agent/platform"
 )
 
-func runDiscover(_ context.Context, a *app, _ []string) int {
-	a.errorf("discover: not implemented yet")
-	return exitFailure
+// hostOptions are the flags shared by every command that reads a host.
+type hostOptions struct {
+	from           string
+	devices        string
+	statfsTimeout  time.Duration
+	commandTimeout time.Duration
 }
 
-func runCapture(_ context.Context, a *app, _ []string) int {
-	a.errorf("capture: not implemented yet")
-	return exitFailure
+func (o *hostOptions) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.from, "from", "", "replay a capture (.tar.gz from 'sms-agent capture') or a root-like directory instead of reading this host")
+	fs.StringVar(&o.devices, "devices", "", "comma-separated disks to report (e.g. /dev/sdb,/dev/loop3); default: every disk that is a migration candidate")
+	fs.DurationVar(&o.statfsTimeout, "statfs-timeout", 2*time.Second, "how long to wait for mounted filesystems to answer statfs")
+	fs.DurationVar(&o.commandTimeout, "command-timeout", 10*time.Second, "timeout of each external command (blkid, lvm, btrfs)")
+}
+
+func (o *hostOptions) deviceList() []string {
+	if strings.TrimSpace(o.devices) == "" {
+		return nil
+	}
+	var out []string
+	for _, d := range strings.Split(o.devices, ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// liveHost is this machine, read through the real runner and the statfs helper child.
+func (a *app) liveHost(statfsTimeout time.Duration) platform.Host {
+	return platform.Host{
+		FS: platform.NewFS("/"),
+		Run: platform.ExecRunner{
+			SearchPath: platform.DefaultSearchPath,
+			Env:        []string{"LC_ALL=C", "PATH=" + strings.Join(platform.DefaultSearchPath, ":")},
+		},
+		Statfs:     platform.HelperStatfs{Argv: []string{a.Exe, "__statfs"}, Timeout: statfsTimeout},
+		Now:        time.Now,
+		Privileged: a.Euid == 0,
+		Live:       true,
+	}
+}
+
+// openHost returns the host to read: this machine, or the capture `from`.
+func (a *app) openHost(o hostOptions) (platform.Host, func(), error) {
+	if o.from == "" {
+		return a.liveHost(o.statfsTimeout), func() {}, nil
+	}
+	c, err := platform.OpenCapture(o.from, a.TempDir)
+	if err != nil {
+		return platform.Host{}, nil, err
+	}
+	return c.Host(time.Now), c.Close, nil
+}
+
+// collectInventory runs discovery on this host, or replays the capture `from` if
+// non-empty; devices restricts disks (nil: default candidates).
+func collectInventory(ctx context.Context, a *app, from string, devices []string) (*inventory.Inventory, error) {
+	o := hostOptions{from: from, statfsTimeout: 2 * time.Second, commandTimeout: 10 * time.Second}
+	o.devices = strings.Join(devices, ",")
+	h, done, err := a.openHost(o)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return inventory.Discover(ctx, h, inventory.Options{Devices: o.deviceList(), CommandTimeout: o.commandTimeout})
+}
+
+func newFlagSet(a *app, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(a.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(a.Stderr, "Usage: sms-agent %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args; it returns an exit code and false when the command should stop.
+func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitUsage, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "sms-agent %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return exitUsage, false
+	}
+	return 0, true
+}
+
+func runDiscover(ctx context.Context, a *app, args []string) int {
+	var o hostOptions
+	var asJSON bool
+	fs := newFlagSet(a, "discover", "discover [--json] [--devices LIST] [--from CAPTURE]")
+	fs.BoolVar(&asJSON, "json", false, "print the inventory as JSON (docs/inventory.md) instead of a tree")
+	o.register(fs)
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	h, done, err := a.openHost(o)
+	if err != nil {
+		a.errorf("discover: %v", err)
+		return exitFailure
+	}
+	defer done()
+	inv, err := inventory.Discover(ctx, h, inventory.Options{Devices: o.deviceList(), CommandTimeout: o.commandTimeout})
+	if err != nil {
+		a.errorf("discover: %v", err)
+		return exitFailure
+	}
+	if asJSON {
+		if err := writeJSON(a.Stdout, inv); err != nil {
+			a.errorf("discover: write: %v", err)
+			return exitFailure
+		}
+	} else {
+		inventory.WriteTree(a.Stdout, inv)
+	}
+	return a.reportWarnings(inv.Warnings)
+}
+
+// reportWarnings prints each warning on stderr and returns the exit code.
+func (a *app) reportWarnings(ws []inventory.Warning) int {
+	for _, w := range ws {
+		fmt.Fprintf(a.Stderr, "warning: %s: %s\n", w.Source, w.Message)
+	}
+	if len(ws) > 0 {
+		return exitPartial
+	}
+	return exitOK
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+func runCapture(ctx context.Context, a *app, args []string) int {
+	var o hostOptions
+	var out string
+	fs := newFlagSet(a, "capture", "capture --out FILE [--devices LIST]")
+	fs.StringVar(&out, "out", "", "write the capture archive (.tar.gz) to FILE")
+	o.register(fs)
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if out == "" {
+		a.errorf("capture: --out FILE is required")
+		return exitUsage
+	}
+	if o.from != "" {
+		a.errorf("capture: --from cannot be used with capture (it records this host)")
+		return exitUsage
+	}
+	h, _, _ := a.openHost(o)
+	frec := platform.NewFileRecorder()
+	rrun := &platform.RecordRunner{Inner: h.Run}
+	rstat := &platform.RecordStatfs{Inner: h.Statfs}
+	h.FS, h.Run, h.Statfs = h.FS.WithRecorder(frec), rrun, rstat
+	created := time.Now().UTC().Truncate(time.Second)
+	inv, err := inventory.Discover(ctx, h, inventory.Options{Devices: o.deviceList(), CommandTimeout: o.commandTimeout})
+	if err != nil {
+		a.errorf("capture: %v", err)
+		return exitFailure
+	}
+	m := platform.Manifest{Created: created, AgentVersion: a.Version, Privileged: h.Privileged,
+		Commands: rrun.Recorded(), Statfs: rstat.Recorded()}
+	if err := writeFileAtomic(out, func(w io.Writer) error { return platform.WriteCapture(w, h.FS, frec, m) }); err != nil {
+		a.errorf("capture: write %s: %v", out, err)
+		return exitFailure
+	}
+	fmt.Fprintf(a.Stderr, "wrote %s: %d disks, %d mounts, %d commands, %d statfs answers\n",
+		out, len(inv.Disks), len(inv.Mounts), len(m.Commands), len(m.Statfs))
+	return a.reportWarnings(inv.Warnings)
+}
+
+// writeFileAtomic writes path through a temporary file in the same directory, synced
+// and renamed into place, mode 0600.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // runStatfsHelper is the hidden child that does statfs(2) for the parent (see
@@ -24,6 +231,5 @@ func runStatfsHelper(_ context.Context, a *app, _ []string) int {
 		a.errorf("%v", err)
 		return exitFailure
 	}
-	_ = os.Stdout.Sync()
 	return exitOK
 }

@@ -1,0 +1,238 @@
+// Package fsid finds what is on a block device — filesystem type, UUID, label, and the
+// partition-table facts (scheme, partition type GUID, partition UUID and name) — from
+// the udev database when the host has one, else from one `blkid -p` process for all
+// the devices that udev does not describe. See README.md.
+package fsid
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/sms-agent/sms-agent/platform"
+)
+
+// Props is what is known of one device. Empty strings are unknown.
+type Props struct {
+	Type       string // filesystem or content type: ext4, xfs, vfat, swap, LVM2_member, btrfs, crypto_LUKS
+	UUID       string
+	Label      string
+	PTType     string // partition table on this device: gpt, dos
+	PTUUID     string
+	PartScheme string // the table this partition belongs to: gpt, dos
+	PartType   string // GPT type GUID (lower case) or MBR type ("0x83")
+	PartUUID   string
+	PartName   string
+	Model      string // udev only
+	Serial     string // udev only
+	WWN        string // udev only
+	Source     string // "udev" or "blkid"
+}
+
+// FromUdev maps a udev database record to Props.
+func FromUdev(r UdevRecord) Props {
+	e := r.Env
+	return Props{
+		Type: e["ID_FS_TYPE"], UUID: e["ID_FS_UUID"], Label: e["ID_FS_LABEL"],
+		PTType: e["ID_PART_TABLE_TYPE"], PTUUID: e["ID_PART_TABLE_UUID"],
+		PartScheme: e["ID_PART_ENTRY_SCHEME"], PartType: strings.ToLower(e["ID_PART_ENTRY_TYPE"]),
+		PartUUID: e["ID_PART_ENTRY_UUID"], PartName: e["ID_PART_ENTRY_NAME"],
+		Model: e["ID_MODEL"], Serial: firstNonEmpty(e["ID_SERIAL_SHORT"], e["ID_SERIAL"]), WWN: e["ID_WWN"],
+		Source: "udev",
+	}
+}
+
+// FromBlkid maps one device's `blkid -o export` values to Props.
+func FromBlkid(v map[string]string) Props {
+	return Props{
+		Type: v["TYPE"], UUID: v["UUID"], Label: v["LABEL"],
+		PTType: v["PTTYPE"], PTUUID: v["PTUUID"],
+		PartScheme: v["PART_ENTRY_SCHEME"], PartType: strings.ToLower(v["PART_ENTRY_TYPE"]),
+		PartUUID: v["PART_ENTRY_UUID"], PartName: v["PART_ENTRY_NAME"],
+		Source: "blkid",
+	}
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// Device names one block device to identify.
+type Device struct {
+	KName  string // sda1
+	MajMin string // 8:1
+}
+
+// Result is what Identify found, with the problems met on the way.
+type Result struct {
+	Props    map[string]Props // by kernel name
+	Warnings []error
+	// Denied lists devices blkid was not allowed to open ("/dev/sda: Permission denied").
+	Denied []string
+}
+
+// BlkidArgv is the exact command used to probe devices: low-level probing (-p, so the
+// partition entry is reported too), no cache file read or written (-c /dev/null keeps
+// discovery read-only), export format.
+func BlkidArgv(devnames []string) []string {
+	return append([]string{"blkid", "-c", "/dev/null", "-p", "-o", "export"}, devnames...)
+}
+
+// Identify returns Props for every device: from /run/udev/data/b<maj>:<min> when the
+// host has a udev database record for it, else from blkid.
+func Identify(ctx context.Context, fsys platform.FS, run platform.Runner, devs []Device, timeout time.Duration) Result {
+	res := Result{Props: map[string]Props{}}
+	var probe []string
+	for _, d := range devs {
+		b, err := fsys.ReadFile("/run/udev/data/b" + d.MajMin)
+		if err == nil {
+			if r, perr := ParseUdevData(b); perr == nil && r.Env["ID_FS_TYPE"]+r.Env["ID_PART_TABLE_TYPE"]+r.Env["ID_PART_ENTRY_SCHEME"] != "" {
+				res.Props[d.KName] = FromUdev(r)
+				continue
+			}
+		}
+		probe = append(probe, "/dev/"+d.KName)
+	}
+	if len(probe) > 0 {
+		probeBlkid(ctx, run, probe, timeout, &res)
+	}
+	return res
+}
+
+var blkidErrRE = regexp.MustCompile(`(?m)^blkid: error: (/dev/[^:]+): (.*)$`)
+
+// probeBlkid runs one blkid for all devices. blkid stops at the first device it cannot
+// open, so such a device is noted and the rest probed again without it.
+func probeBlkid(ctx context.Context, run platform.Runner, devnames []string, timeout time.Duration, res *Result) {
+	for len(devnames) > 0 {
+		out, err := run.Run(ctx, platform.Command{Argv: BlkidArgv(devnames), Timeout: timeout})
+		for _, blk := range ParseBlkidExport(out.Stdout) {
+			name := strings.TrimPrefix(blk["DEVNAME"], "/dev/")
+			if name != "" {
+				res.Props[name] = FromBlkid(blk)
+			}
+		}
+		if err == nil {
+			return
+		}
+		var ee *platform.ExitError
+		if !errors.As(err, &ee) {
+			res.Warnings = append(res.Warnings, fmt.Errorf("identify filesystems: %w", err))
+			return
+		}
+		m := blkidErrRE.FindStringSubmatch(string(out.Stderr))
+		if m == nil {
+			// Exit 2 with nothing on stderr: no device had a recognisable signature.
+			if ee.Code != 2 || strings.TrimSpace(string(out.Stderr)) != "" {
+				res.Warnings = append(res.Warnings, fmt.Errorf("identify filesystems: %w", err))
+			}
+			return
+		}
+		bad, msg := m[1], m[2]
+		if strings.Contains(msg, "ermission denied") || strings.Contains(msg, "Operation not permitted") {
+			res.Denied = append(res.Denied, bad+": "+msg)
+		} else {
+			res.Warnings = append(res.Warnings, fmt.Errorf("identify %s: blkid: %s", bad, msg))
+		}
+		// Probe again the devices after the one that failed; the ones before it were printed.
+		i := indexOf(devnames, bad)
+		if i < 0 {
+			return
+		}
+		devnames = devnames[i+1:]
+	}
+}
+
+func indexOf(s []string, v string) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// ParseBlkidExport parses `blkid -o export` output: blocks of KEY=value lines separated
+// by blank lines; values escape special characters with a backslash.
+func ParseBlkidExport(b []byte) []map[string]string {
+	var out []map[string]string
+	cur := map[string]string{}
+	flush := func() {
+		if len(cur) > 0 {
+			out = append(out, cur)
+			cur = map[string]string{}
+		}
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimRight(line, "\r")
+		if strings.TrimSpace(line) == "" {
+			flush()
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || k == "" {
+			continue
+		}
+		cur[k] = unescapeShell(v)
+	}
+	flush()
+	return out
+}
+
+// unescapeShell undoes blkid's export escaping: a backslash quotes the next byte.
+func unescapeShell(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// UdevRecord is a udev database record (/run/udev/data/b<maj>:<min>).
+type UdevRecord struct {
+	Env      map[string]string // E: properties
+	Symlinks []string          // S: links below /dev
+}
+
+// ErrNotUdevData: the content is not a udev database record.
+var ErrNotUdevData = errors.New("not a udev database record")
+
+// ParseUdevData parses a udev database record: lines "X:value" where E: is a property
+// (KEY=value), S: a /dev symlink, and other letters are udev-internal.
+func ParseUdevData(b []byte) (UdevRecord, error) {
+	r := UdevRecord{Env: map[string]string{}}
+	valid := false
+	for _, line := range strings.Split(string(b), "\n") {
+		if len(line) < 2 || line[1] != ':' {
+			continue
+		}
+		valid = true
+		val := line[2:]
+		switch line[0] {
+		case 'E':
+			if k, v, ok := strings.Cut(val, "="); ok {
+				r.Env[k] = v
+			}
+		case 'S':
+			r.Symlinks = append(r.Symlinks, val)
+		}
+	}
+	if !valid && len(strings.TrimSpace(string(b))) > 0 {
+		return r, ErrNotUdevData
+	}
+	return r, nil
+}
