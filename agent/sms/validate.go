@@ -17,7 +17,7 @@ const (
 	maxPriority     = 65535
 	maxSourceName   = 64
 	maxSourceDisks  = 50
-	maxTargetDisks  = 23                // one target slot is reserved by SMS
+	maxTargetDisks  = 23              // one target slot is reserved by SMS
 	maxLinuxDiskTiB = int64(16) << 40 // Linux target disks ≤ 16 TiB
 	maxLVName       = 1024
 	maxLVMountPoint = 256
@@ -129,7 +129,7 @@ func ValidatePostTask(t *PostTask) error {
 	}
 	c.str("source_server.id", t.SourceServer.ID, 0, maxStr)
 	c.str("migration_ip", t.MigrationIP, 0, maxStr)
-	if t.MigrationIP != "" {
+	if t.MigrationIP != "" && utf8.RuneCountInString(t.MigrationIP) <= maxStr {
 		ip, err := netip.ParseAddr(t.MigrationIP)
 		v6 := t.UseIPv6 != nil && *t.UseIPv6
 		switch {
