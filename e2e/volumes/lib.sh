@@ -36,14 +36,15 @@ vol_lvm() {
 }
 
 # vol_loop SIZE: attach a new sparse file of SIZE (truncate syntax) to a free loop
-# device; prints the device.
+# device and set VOL_LAST to it. (Not meant for $(...): the device must be remembered
+# in this shell for vol_cleanup.)
+VOL_LAST=""
 vol_loop() {
-	local img dev
+	local img
 	img=$(mktemp "$VOL_WORK/disk.XXXXXX.img")
 	truncate -s "$1" "$img"
-	dev=$(losetup -f --show "$img")
-	VOL_LOOPS+=("$dev")
-	echo "$dev"
+	VOL_LAST=$(losetup -f --show "$img")
+	VOL_LOOPS+=("$VOL_LAST")
 }
 
 # vol_partition DEV: one GPT partition (1 MiB .. 201 MiB, type Linux LVM) on DEV; the
@@ -133,10 +134,12 @@ vol_copy_sysfs_btrfs() {
 			if [ -L "$p" ]; then
 				mkdir -p "$dest/$(dirname "$rel")"
 				ln -sfn "$(readlink "$p")" "$dest/$rel"
-				t=$(readlink -f "$p")
-				mkdir -p "$dest${t}"
-				cat "$t/size" >"$dest$t/size"
-				cat "$t/dev" >"$dest$t/dev"
+				if [ "$(basename "$(dirname "$p")")" = devices ]; then
+					t=$(readlink -f "$p")
+					mkdir -p "$dest${t}"
+					cat "$t/size" >"$dest$t/size"
+					cat "$t/dev" >"$dest$t/dev"
+				fi
 			elif [ -d "$p" ]; then
 				mkdir -p "$dest/$rel"
 			elif [ -f "$p" ] && [ "$(stat -c %A "$p" | cut -c2)" = r ]; then

@@ -218,8 +218,8 @@ lvm_layouts() {
 	# basic: a VG on a whole loop device and a GPT partition; linear, striped, a linear
 	# LV in two segments spanning both PVs, a cache pool (hidden _cdata/_cmeta/pmspare);
 	# one orphan PV.
-	a=$(vol_loop 256M)
-	b=$(vol_loop 256M)
+	vol_loop 256M; a=$VOL_LAST
+	vol_loop 256M; b=$VOL_LAST
 	bp1=$(vol_partition "$b")
 	vol_vg "$vg" "$a" "$bp1"
 	vol_lv "$a $bp1" -Zn -n root -L 40m "$vg" "$a"
@@ -228,14 +228,14 @@ lvm_layouts() {
 	vol_lvm "$a $bp1" lvextend -q -L +60m "$vg/span" "$bp1" >/dev/null
 	vol_lv "$a $bp1" --type cache-pool -n cpool -L 12m "$vg" "$a"
 	vol_lv "$a $bp1" -Zn -n with-dash -L 4m "$vg"
-	e=$(vol_loop 64M)
+	vol_loop 64M; e=$VOL_LAST
 	vol_lvm "$e" pvcreate -q -y "$e" >/dev/null
 	VOL_VGS+=("smsatest_${VOL_TAG}_orphan|$e")
 	record_lvm basic
 
 	# types: thin, raid1, mirror, cache, snapshot written through vgcfgrestore.
-	c=$(vol_loop 256M)
-	d=$(vol_loop 256M)
+	vol_loop 256M; c=$VOL_LAST
+	vol_loop 256M; d=$VOL_LAST
 	vol_vg "$vgt" "$c" "$d"
 	vol_lvm "$c $d" vgcfgbackup -q -f "$VOL_WORK/types.vg" "$vgt" >/dev/null
 	{
@@ -248,8 +248,8 @@ lvm_layouts() {
 
 	# dupvg: two VGs with the same name on different devices (each made while the
 	# other's device was filtered out).
-	f=$(vol_loop 64M)
-	g=$(vol_loop 64M)
+	vol_loop 64M; f=$VOL_LAST
+	vol_loop 64M; g=$VOL_LAST
 	vol_vg "$vgd" "$f"
 	vol_lv "$f" -Zn -n one -L 8m "$vgd"
 	vol_vg "$vgd" "$g"
@@ -258,10 +258,10 @@ lvm_layouts() {
 
 	if [ "${MEASURE:-0}" = 1 ] && command -v hyperfine >/dev/null; then
 		hyperfine -N -w 3 -r 30 --export-markdown "$VOL_WORK/measure.md" \
-			-n fullreport "${FULLREPORT[*]}" \
+			-n fullreport "lvm fullreport -a --reportformat json --units b --nosuffix" \
 			-n pvs+vgs+lvs "sh -c 'pvs --reportformat json --units b --nosuffix -a >/dev/null 2>&1; vgs --reportformat json --units b --nosuffix >/dev/null 2>&1; lvs -a --reportformat json --units b --nosuffix >/dev/null 2>&1'" \
 			>/dev/null 2>&1 || true
-		cat "$VOL_WORK/measure.md" 2>/dev/null || true
+		cat "$VOL_WORK/measure.md" >&2 || true
 	fi
 }
 
@@ -280,7 +280,7 @@ btrfs_layouts() {
 	# single: one device; subvolumes root, home, home/nested, data; a read-only snapshot
 	# of root under the plain directory snapshots/, a writable snapshot of home; default
 	# subvolume changed to root; also mounted a second time with subvol=home.
-	s=$(vol_loop 512M)
+	vol_loop 512M; s=$VOL_LAST
 	mkfs.btrfs -q -f -L smsatest_single "$s" >/dev/null
 	m=$VOL_WORK/single
 	vol_mount "$s" "$m"
@@ -300,8 +300,8 @@ btrfs_layouts() {
 	u1=$(blkid -s UUID -o value "$s")
 
 	# raid1: two devices, data and metadata raid1.
-	r1=$(vol_loop 512M)
-	r2=$(vol_loop 512M)
+	vol_loop 512M; r1=$VOL_LAST
+	vol_loop 512M; r2=$VOL_LAST
 	mkfs.btrfs -q -f -L smsatest_raid1 -d raid1 -m raid1 "$r1" "$r2" >/dev/null
 	vol_mount "$r1" "$VOL_WORK/raid1"
 	btrfs -q subvolume create "$VOL_WORK/raid1/vol"
