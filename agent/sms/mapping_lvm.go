@@ -1,0 +1,95 @@
+package sms
+
+// The mapping of LVM volume groups and btrfs filesystems, kept apart because the
+// inventory's VolumeGroup, LogicalVolume and BtrfsFileSystem are still growing: when a
+// collector learns a value SMS wants, set it here and drop its name from the
+// "unknown" warning.
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sms-agent/sms-agent/agent/inventory"
+)
+
+// layoutVolumes maps the VGs and btrfs filesystems whose members are on the migrated
+// disks; those wholly on excluded (or unknown) disks are left out.
+func layoutVolumes(inv *inventory.Inventory, disks []inventory.Disk) ([]VolumeGroups, []BtrfsFileSystem, []string, error) {
+	migrated, all := deviceSet(disks), deviceSet(inv.Disks)
+	vgs, btrfs := []VolumeGroups{}, []BtrfsFileSystem{}
+	var warns []string
+	for _, vg := range inv.VolumeGroups {
+		ok, err := placement("volume group "+vg.Name, vg.Components, migrated, all)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if ok {
+			v, w := volumeGroup(vg)
+			vgs, warns = append(vgs, v), append(warns, w...)
+		}
+	}
+	for _, fs := range inv.BtrfsList {
+		ok, err := placement("btrfs "+fs.UUID, fs.Devices, migrated, all)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if ok {
+			b, w := btrfsFileSystem(fs)
+			btrfs, warns = append(btrfs, b), append(warns, w...)
+		}
+	}
+	return vgs, btrfs, warns, nil
+}
+
+func volumeGroup(vg inventory.VolumeGroup) (VolumeGroups, []string) {
+	out := VolumeGroups{
+		Name: vg.Name, Components: strings.Join(vg.Components, ","),
+		Size: ptr(vg.Size), FreeSize: ptr(vg.FreeSize), LogicalVolumes: []LogicalVolumes{},
+	}
+	var warns []string
+	for _, lv := range vg.LogicalVolumes {
+		l := LogicalVolumes{
+			Name: lv.Name, FileSystem: lv.FileSystem, MountPoint: lv.MountPoint, Size: lv.Size,
+			DeviceUse: useOfMountPoint(lv.MountPoint),
+		}
+		if u := lv.Usage; u != nil {
+			l.UsedSize, l.FreeSize, l.InodeSize = u.UsedSize, u.FreeSize, u.InodeNums
+			l.InodeNums, l.BlockSize, l.BlockCount = ptr(u.InodeNums), ptr(u.BlockSize), ptr(u.BlockCount)
+		} else {
+			warns = append(warns, fmt.Sprintf("logical volume %s/%s is not mounted: used_size, free_size and inode_size unknown, sent as 0", vg.Name, lv.Name))
+		}
+		out.LogicalVolumes = append(out.LogicalVolumes, l)
+	}
+	return out, warns
+}
+
+// useOfMountPoint is the device_use of a logical volume, from where it is mounted.
+func useOfMountPoint(mp string) string {
+	switch mp {
+	case "/":
+		return UseOS
+	case "/boot":
+		return UseBoot
+	case "":
+		return ""
+	}
+	return UseNormal
+}
+
+func btrfsFileSystem(fs inventory.BtrfsFileSystem) (BtrfsFileSystem, []string) {
+	// The required fields the inventory does not carry yet; they are sent as 0 or "".
+	btrfsUnknown := []string{"size", "nodesize", "sectorsize", "data_profile", "system_profile",
+		"metadata_profile", "global_reserve1", "g_vol_used_size", "default_subvolid",
+		"default_subvol_name", "default_subvol_mountpath", "subvolumn[].is_snapshot"}
+	out := BtrfsFileSystem{
+		Name: fs.Name, Label: fs.Label, UUID: fs.UUID, Device: strings.Join(fs.Devices, ","),
+		Subvolumn: []BtrfsSubvolumn{},
+	}
+	for _, s := range fs.Subvolume {
+		out.Subvolumn = append(out.Subvolumn, BtrfsSubvolumn{
+			UUID: fs.UUID, SubvolID: s.SubvolID, ParentID: s.ParentID,
+			SubvolName: s.SubvolName, SubvolMountPath: s.SubvolMountPath,
+		})
+	}
+	return out, []string{fmt.Sprintf("btrfs %s: %s not in the inventory, sent as 0 or \"\"", fs.UUID, strings.Join(btrfsUnknown, ", "))}
+}
