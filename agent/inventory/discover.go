@@ -272,8 +272,11 @@ func (d *discovery) mountsByDevice(fss []mounts.Filesystem, statfs map[string]pl
 	notRecorded := 0
 	for _, f := range fss {
 		m := Mount{
-			MountPoint: f.MountPoint, OtherMountPoints: f.Others, Source: f.Source, MajMin: f.MajMin(),
+			MountPoint: f.MountPoint, OtherMountPoints: f.Others, Source: f.Source,
 			FileSystem: f.FSType, Root: f.Root, Options: f.Options, Kind: f.Kind,
+		}
+		if f.HasDevNum() {
+			m.MajMin = f.MajMin()
 		}
 		if k := ix.resolve(f.MountInfo); k != "" {
 			m.Device = "/dev/" + k

@@ -107,8 +107,8 @@ type Partition struct {
 	MountPoint       string   `json:"mount_point"`
 	OtherMountPoints []string `json:"other_mount_points,omitempty"`
 	Identity
-	InodeSize int64  `json:"inode_size"` // SMS documents inode_size as the number of inodes: f_files
-	InodeNums int64  `json:"inode_nums"` // f_files
+	InodeSize int64  `json:"inode_size,omitempty"` // SMS documents inode_size as the number of inodes: f_files
+	InodeNums int64  `json:"inode_nums,omitempty"` // f_files
 	Usage     *Usage `json:"usage,omitempty"`
 }
 
@@ -117,8 +117,8 @@ type Mount struct {
 	MountPoint       string   `json:"mount_point"`
 	OtherMountPoints []string `json:"other_mount_points,omitempty"`
 	Source           string   `json:"source"`
-	Device           string   `json:"device,omitempty"` // /dev/<kname> when backed by a known block device
-	MajMin           string   `json:"maj_min"`
+	Device           string   `json:"device,omitempty"`  // /dev/<kname> when backed by a known block device
+	MajMin           string   `json:"maj_min,omitempty"` // absent when the mount table has no device numbers (/proc/mounts)
 	FileSystem       string   `json:"file_system"`
 	Root             string   `json:"root"` // path of the mount's root inside the filesystem
 	Options          string   `json:"options"`

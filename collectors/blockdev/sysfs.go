@@ -40,7 +40,7 @@ type Device struct {
 }
 
 // MajMin formats the device number as "8:0".
-func (d Device) MajMin() string { return fmt.Sprintf("%d:%d", d.Major, d.Minor) }
+func (d Device) MajMin() string { return MajMinString(d.Major, d.Minor) }
 
 // Partition is a partition of a Device.
 type Partition struct {
@@ -55,7 +55,7 @@ type Partition struct {
 }
 
 // MajMin formats the device number as "8:1".
-func (p Partition) MajMin() string { return fmt.Sprintf("%d:%d", p.Major, p.Minor) }
+func (p Partition) MajMin() string { return MajMinString(p.Major, p.Minor) }
 
 // Read walks /sys/block. A device that cannot be read is reported in the returned
 // errors and left out; the others are returned, sorted by kernel name.
@@ -261,14 +261,57 @@ func IsCandidate(d Device) bool {
 	return candidateRE.MatchString(d.KName) && !d.Removable && d.Size > 0
 }
 
-// LessKName orders names naturally: sda < sdb < sdaa, nvme0n2 < nvme0n10.
+var diskLettersRE = regexp.MustCompile(`^(sd|vd|xvd|hd)([a-z]+)(.*)$`)
+
+// LessKName orders kernel names as the kernel numbers them: sda < sdb < sdz < sdaa,
+// nvme0n2 < nvme0n10, sda2 < sda10.
 func LessKName(a, b string) bool {
-	if len(a) != len(b) && strings.TrimRight(a, "0123456789") == strings.TrimRight(b, "0123456789") {
-		return len(a) < len(b)
+	ma, mb := diskLettersRE.FindStringSubmatch(a), diskLettersRE.FindStringSubmatch(b)
+	if ma != nil && mb != nil && ma[1] == mb[1] {
+		if len(ma[2]) != len(mb[2]) {
+			return len(ma[2]) < len(mb[2])
+		}
+		if ma[2] != mb[2] {
+			return ma[2] < mb[2]
+		}
+		return naturalLess(ma[3], mb[3])
 	}
-	if len(a) != len(b) && strings.TrimRight(a, "abcdefghijklmnopqrstuvwxyz") == strings.TrimRight(b, "abcdefghijklmnopqrstuvwxyz") {
-		return len(a) < len(b)
-	}
-	return a < b
+	return naturalLess(a, b)
 }
 
+// naturalLess compares strings with runs of digits compared as numbers.
+func naturalLess(a, b string) bool {
+	for a != "" && b != "" {
+		da, db := isDigit(a[0]), isDigit(b[0])
+		if da && db {
+			i, j := digitRun(a), digitRun(b)
+			na, nb := strings.TrimLeft(a[:i], "0"), strings.TrimLeft(b[:j], "0")
+			if len(na) != len(nb) {
+				return len(na) < len(nb)
+			}
+			if na != nb {
+				return na < nb
+			}
+			a, b = a[i:], b[j:]
+			continue
+		}
+		if a[0] != b[0] {
+			return a[0] < b[0]
+		}
+		a, b = a[1:], b[1:]
+	}
+	return len(a) < len(b)
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func digitRun(s string) int {
+	i := 0
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	return i
+}
+
+// MajMinString formats a device number as "major:minor".
+func MajMinString(major, minor uint32) string { return fmt.Sprintf("%d:%d", major, minor) }

@@ -42,7 +42,10 @@ func Read(fsys platform.FS) (Info, []error) {
 	}
 	b, err := fsys.ReadFile("/etc/os-release")
 	if err != nil {
-		b, err = fsys.ReadFile("/usr/lib/os-release")
+		var err2 error
+		if b, err2 = fsys.ReadFile("/usr/lib/os-release"); err2 == nil {
+			err = nil
+		}
 	}
 	if err != nil {
 		errs = append(errs, err)

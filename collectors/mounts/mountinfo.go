@@ -30,6 +30,10 @@ type MountInfo struct {
 // MajMin formats the device number as "8:1".
 func (m MountInfo) MajMin() string { return fmt.Sprintf("%d:%d", m.Major, m.Minor) }
 
+// HasDevNum reports whether the entry came with a device number (mountinfo does,
+// /proc/mounts does not).
+func (m MountInfo) HasDevNum() bool { return !m.fromMountsTab }
+
 // SuperOption returns the value of a super option such as "subvolid" (ok=false if absent).
 func (m MountInfo) SuperOption(name string) (string, bool) {
 	for _, o := range strings.Split(m.SuperOptions, ",") {

@@ -1,0 +1,81 @@
+package inventory
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/sms-agent/sms-agent/platform"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden inventories in testdata/hosts")
+
+// hostsDir holds captured hosts (NAME.tar.gz: `sms-agent capture` archives and ghw
+// snapshots) and the inventory each must replay to (NAME.json).
+const hostsDir = "../../testdata/hosts"
+
+func TestGoldenInventories(t *testing.T) {
+	archives, err := filepath.Glob(filepath.Join(hostsDir, "*.tar.gz"))
+	if err != nil || len(archives) == 0 {
+		t.Fatalf("no captures in %s (%v)", hostsDir, err)
+	}
+	for _, a := range archives {
+		name := strings.TrimSuffix(filepath.Base(a), ".tar.gz")
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got := replay(t, a, devicesFor(t, a))
+			golden := filepath.Join(hostsDir, name+".json")
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./agent/inventory -run Golden -update)", err)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("inventory of %s differs from %s (-want +got):\n%s", name, golden, diff)
+			}
+		})
+	}
+}
+
+// devicesFor reads NAME.devices (one line, comma-separated) if the capture has one.
+func devicesFor(t *testing.T, archive string) []string {
+	b, err := os.ReadFile(strings.TrimSuffix(archive, ".tar.gz") + ".devices")
+	if err != nil {
+		return nil
+	}
+	return strings.Split(strings.TrimSpace(string(b)), ",")
+}
+
+func replay(t testing.TB, archive string, devices []string) []byte {
+	t.Helper()
+	c, err := platform.OpenCapture(archive, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	h := c.Host(func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) })
+	inv, err := Discover(context.Background(), h, Options{Devices: devices})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(inv); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}

@@ -1,0 +1,121 @@
+package blockdev
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/sms-agent/sms-agent/platform"
+)
+
+func openSnapshot(t *testing.T, name string) platform.FS {
+	t.Helper()
+	c, err := platform.OpenCapture("../../testdata/hosts/"+name, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return platform.NewFS(c.Dir)
+}
+
+// The ghw snapshot of a Xeon server: sda with /boot/efi, /boot and an LVM PV; dm-0..4
+// LVs; sr0; zram0.
+func TestReadGhwServer(t *testing.T) {
+	devs, errs := Read(openSnapshot(t, "ghw-linux-amd64-8581cf3a529e5d8b97ea876eade2f60d.tar.gz"))
+	if len(errs) != 0 {
+		t.Fatalf("errors: %v", errs)
+	}
+	var names []string
+	var sda Device
+	for _, d := range devs {
+		names = append(names, d.KName)
+		if d.KName == "sda" {
+			sda = d
+		}
+	}
+	if diff := cmp.Diff([]string{"dm-0", "dm-1", "dm-2", "dm-3", "dm-4", "sda", "sr0", "zram0"}, names); diff != "" {
+		t.Errorf("devices (-want +got):\n%s", diff)
+	}
+	// Values as in the snapshot's files: size 975699968 sectors; sda1 start 2048 size
+	// 262144; sda2 264192/1048576; sda3 1312768/974387167; no queue/*_block_size files.
+	want := Device{KName: "sda", Major: 8, Minor: 0, Size: 499558383616, LogicalSectorSize: 512, PhysicalSectorSize: 512,
+		Rotational: true, Partitions: []Partition{
+			{KName: "sda1", Major: 8, Minor: 1, Number: 1, Start: 1048576, Size: 134217728, Name: "EFI System Partition"},
+			{KName: "sda2", Major: 8, Minor: 2, Number: 2, Start: 135266304, Size: 536870912, Name: "Linux filesystem"},
+			{KName: "sda3", Major: 8, Minor: 3, Number: 3, Start: 672137216, Size: 498886229504, Name: "Linux LVM"},
+		}}
+	if diff := cmp.Diff(want, sda, cmpopts.IgnoreFields(Device{}, "Model", "Serial", "WWN", "Holders", "Slaves"), cmpopts.IgnoreFields(Partition{}, "Holders"), cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("sda (-want +got):\n%s", diff)
+	}
+	if !IsCandidate(sda) {
+		t.Error("sda is not a candidate")
+	}
+	for _, d := range devs {
+		if d.KName != "sda" && IsCandidate(d) {
+			t.Errorf("%s is a candidate", d.KName)
+		}
+	}
+}
+
+func TestParsers(t *testing.T) {
+	if v, err := ParseUint([]byte("2343043072\n")); err != nil || v != 2343043072 {
+		t.Errorf("ParseUint = %d, %v", v, err)
+	}
+	if _, err := ParseUint([]byte("-1\n")); err == nil {
+		t.Error("ParseUint(-1): no error")
+	}
+	if ma, mi, err := ParseDev([]byte("259:12\n")); err != nil || ma != 259 || mi != 12 {
+		t.Errorf("ParseDev = %d:%d, %v", ma, mi, err)
+	}
+	for _, bad := range []string{"8", "8:", ":1", "a:b", "8:1:2"} {
+		if _, _, err := ParseDev([]byte(bad)); err == nil {
+			t.Errorf("ParseDev(%q): no error", bad)
+		}
+	}
+	// A real partition uevent as this kernel writes it.
+	got := ParseUevent([]byte("MAJOR=259\nMINOR=0\nDEVNAME=loop0p1\nDEVTYPE=partition\nDISKSEQ=11\nPARTN=1\nPARTNAME=EFI System\n"))
+	if got["PARTN"] != "1" || got["DEVNAME"] != "loop0p1" || got["PARTNAME"] != "EFI System" {
+		t.Errorf("ParseUevent = %v", got)
+	}
+}
+
+func TestLessKName(t *testing.T) {
+	in := []string{"sdaa", "sdb", "sda", "nvme0n10", "nvme0n2", "vdb", "vda", "sdz", "loop10", "loop2"}
+	want := []string{"loop2", "loop10", "nvme0n2", "nvme0n10", "sda", "sdb", "sdz", "sdaa", "vda", "vdb"}
+	got := append([]string(nil), in...)
+	sortStrings(got)
+	if !cmp.Equal(got, want) {
+		t.Errorf("got %v; want %v", got, want)
+	}
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && LessKName(s[j], s[j-1]); j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+func FuzzParseDev(f *testing.F) {
+	f.Add([]byte("8:0\n"))
+	f.Add([]byte("259:12"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ma, mi, err := ParseDev(b)
+		if err == nil {
+			if _, _, err2 := ParseDev([]byte(MajMinString(ma, mi))); err2 != nil {
+				t.Fatal(err2)
+			}
+		}
+	})
+}
+
+func FuzzParseUint(f *testing.F) {
+	f.Add([]byte("2343043072\n"))
+	f.Fuzz(func(t *testing.T, b []byte) { _, _ = ParseUint(b) })
+}
+
+func FuzzParseUevent(f *testing.F) {
+	f.Add([]byte("MAJOR=8\nMINOR=1\nDEVNAME=sda1\nDEVTYPE=partition\nPARTN=1\n"))
+	f.Fuzz(func(t *testing.T, b []byte) { _ = ParseUevent(b) })
+}

@@ -1,0 +1,105 @@
+package hostinfo
+
+import (
+	"testing"
+
+	"github.com/sms-agent/sms-agent/platform"
+)
+
+func TestReadGhwSnapshot(t *testing.T) {
+	c, err := platform.OpenCapture("../../testdata/hosts/ghw-linux-amd64-8581cf3a529e5d8b97ea876eade2f60d.tar.gz", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	info, errs := Read(platform.NewFS(c.Dir))
+	// The snapshot has /proc/meminfo and /proc/cpuinfo but no hostname, kernel, arch or
+	// os-release, and no /sys/devices/system/cpu/online.
+	if info.MemoryBytes != 65921280*1024 {
+		t.Errorf("memory = %d; want MemTotal 65921280 kB", info.MemoryBytes)
+	}
+	if info.CPUs != 24 {
+		t.Errorf("CPUs = %d; want 24 processor entries", info.CPUs)
+	}
+	if info.Firmware != "BIOS" {
+		t.Errorf("firmware = %q; want BIOS (no /sys/firmware/efi in the snapshot)", info.Firmware)
+	}
+	if len(errs) != 4 {
+		t.Errorf("errors = %v; want 4 (hostname, osrelease, arch, os-release)", errs)
+	}
+}
+
+func TestParseOSRelease(t *testing.T) {
+	tests := []struct {
+		in   string
+		want OSRelease
+	}{
+		{`PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
+NAME="Debian GNU/Linux"
+VERSION_ID="12"
+VERSION="12 (bookworm)"
+VERSION_CODENAME=bookworm
+ID=debian
+HOME_URL="https://www.debian.org/"
+`, OSRelease{ID: "debian", Name: "Debian GNU/Linux", VersionID: "12", PrettyName: "Debian GNU/Linux 12 (bookworm)"}},
+		{`NAME="CentOS Linux"
+VERSION="7 (Core)"
+ID="centos"
+ID_LIKE="rhel fedora"
+VERSION_ID="7"
+PRETTY_NAME="CentOS Linux 7 (Core)"
+# comment
+`, OSRelease{ID: "centos", IDLike: "rhel fedora", Name: "CentOS Linux", VersionID: "7", PrettyName: "CentOS Linux 7 (Core)"}},
+		{`NAME='Quoted \"x\"'` + "\nID=x\n", OSRelease{ID: "x", Name: `Quoted "x"`}},
+	}
+	for _, tt := range tests {
+		if got := ParseOSRelease([]byte(tt.in)); got != tt.want {
+			t.Errorf("got %+v; want %+v", got, tt.want)
+		}
+	}
+}
+
+func TestParseCPUList(t *testing.T) {
+	for in, want := range map[string]int{"0-1\n": 2, "0": 1, "0-3,8-11": 8, "0,2,4-5": 4} {
+		if got, err := ParseCPUList([]byte(in)); err != nil || got != want {
+			t.Errorf("ParseCPUList(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "3-1", "a", "1-"} {
+		if _, err := ParseCPUList([]byte(bad)); err == nil {
+			t.Errorf("ParseCPUList(%q): no error", bad)
+		}
+	}
+}
+
+func TestParseMemTotal(t *testing.T) {
+	if v, err := ParseMemTotal([]byte("MemTotal:       24684084 kB\nMemFree: 1 kB\n")); err != nil || v != 24684084*1024 {
+		t.Errorf("got %d, %v", v, err)
+	}
+	if _, err := ParseMemTotal([]byte("MemFree: 1 kB\n")); err == nil {
+		t.Error("no MemTotal: no error")
+	}
+}
+
+func FuzzParseOSRelease(f *testing.F) {
+	f.Add([]byte("ID=debian\nVERSION_ID=\"12\"\n"))
+	f.Fuzz(func(t *testing.T, b []byte) { _ = ParseOSRelease(b) })
+}
+
+func FuzzParseCPUList(f *testing.F) {
+	f.Add([]byte("0-3,8-11"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if n, err := ParseCPUList(b); err == nil && n <= 0 {
+			t.Fatalf("%d CPUs without error", n)
+		}
+	})
+}
+
+func FuzzParseMemTotal(f *testing.F) {
+	f.Add([]byte("MemTotal:       24684084 kB\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if v, err := ParseMemTotal(b); err == nil && v < 0 {
+			t.Fatal("negative memory")
+		}
+	})
+}
