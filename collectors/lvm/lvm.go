@@ -1,0 +1,78 @@
+// Package lvm reads LVM2 physical volumes, volume groups, logical volumes and their
+// segments from one `lvm fullreport` run. Read runs the command; ParseFullReport is the
+// pure parser of its JSON output; the Report methods answer the questions inventory
+// asks (the LVs of a VG, duplicate VG names, PVs stacked on LVs). See README.md.
+package lvm
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sms-agent/sms-agent/platform"
+)
+
+// FullReportArgv is the one command Read runs. -a includes hidden sub-LVs (raid images,
+// pool data/metadata); --config turns off metadata backups and archives, which lvm
+// would otherwise write even for reporting commands that update metadata. Replayed
+// captures are keyed by exactly this argv.
+func FullReportArgv() []string {
+	return []string{
+		"lvm", "fullreport", "-a",
+		"--reportformat", "json",
+		"--units", "b", "--nosuffix",
+		"--config", "backup{backup=0 archive=0}",
+	}
+}
+
+// FullReportEnv is the environment Read adds: without it lvm complains on stderr
+// about every file descriptor it inherits.
+func FullReportEnv() []string { return []string{"LVM_SUPPRESS_FD_WARNINGS=1"} }
+
+// ErrParse: lvm's output is not the JSON fullreport this package understands.
+var ErrParse = errors.New("malformed lvm fullreport")
+
+// Read runs `lvm fullreport` (FullReportArgv) with the given timeout and parses it.
+// The Result is returned in every case, so the caller can keep lvm's stderr (device
+// mapper and locking diagnostics it prints while still exiting 0).
+//
+// Errors name the cause and wrap platform.ErrToolUnavailable (lvm not installed),
+// platform.ErrTimeout (lvm did not answer, typically waiting for a VG lock),
+// *platform.ExitError (lvm failed) or ErrParse. When lvm exits non-zero but still
+// printed a report that parses, both the Report and the error are returned.
+func Read(ctx context.Context, run platform.Runner, timeout time.Duration) (*Report, platform.Result, error) {
+	res, err := run.Run(ctx, platform.Command{Argv: FullReportArgv(), Env: FullReportEnv(), Timeout: timeout})
+	if err != nil {
+		var ee *platform.ExitError
+		switch {
+		case errors.Is(err, platform.ErrToolUnavailable):
+			return nil, res, fmt.Errorf("run lvm fullreport: lvm is not installed: %w", err)
+		case errors.Is(err, platform.ErrTimeout):
+			return nil, res, fmt.Errorf("run lvm fullreport: lvm did not answer in %s (waiting for an LVM lock or a hung device?): %w", timeout, err)
+		case errors.As(err, &ee) && len(bytes.TrimSpace(res.Stdout)) > 0:
+			if rep, perr := ParseFullReport(res.Stdout); perr == nil {
+				return rep, res, fmt.Errorf("run lvm fullreport: %w (its report was parsed anyway)", err)
+			}
+		}
+		return nil, res, fmt.Errorf("run lvm fullreport: %w", err)
+	}
+	rep, err := ParseFullReport(res.Stdout)
+	if err != nil {
+		return nil, res, fmt.Errorf("run lvm fullreport: %w", err)
+	}
+	return rep, res, nil
+}
+
+// Diagnostics returns lvm's stderr as trimmed, non-empty lines, for a report's warnings.
+func Diagnostics(stderr []byte) []string {
+	var out []string
+	for _, l := range strings.Split(string(stderr), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
