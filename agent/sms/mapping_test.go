@@ -51,7 +51,7 @@ func lvmInventory() *inventory.Inventory {
 				Identity: inventory.Identity{FileSystem: "LVM2_member", UUID: "pv-uuid"}}}},
 		inventory.Disk{Name: "/dev/vdc", KName: "vdc", Size: 20 << 30, DeviceUse: "NORMAL",
 			Identity: &inventory.Identity{FileSystem: "xfs", UUID: "c0ffee"}, MountPoint: "/srv",
-			Usage:    &inventory.Usage{UsedSize: 1 << 30, InodeNums: 1000}},
+			Usage: &inventory.Usage{UsedSize: 1 << 30, InodeNums: 1000}},
 		inventory.Disk{Name: "/dev/vdd", KName: "vdd", Size: 5 << 30, DeviceUse: "BTRFS",
 			Identity: &inventory.Identity{FileSystem: "btrfs", UUID: "b7"}},
 	)
@@ -135,8 +135,8 @@ func TestBuildTargetServerExclude(t *testing.T) {
 
 func TestBuildSourceBody(t *testing.T) {
 	facts := HostFacts{
-		Networks:   []NetWork{{Name: "eth0", IP: "192.168.0.10", Netmask: "255.255.255.0", Gateway: "192.168.0.1", MAC: "fa:16:3e:00:00:01", MTU: ptr(int64(1500))}},
-		HasRsync:   ptr(true), HasTc: ptr(true), Paravirtualization: ptr(true), BootLoader: "GRUB", RawDevices: ptr(""),
+		Networks: []NetWork{{Name: "eth0", IP: "192.168.0.10", Netmask: "255.255.255.0", Gateway: "192.168.0.1", MAC: "fa:16:3e:00:00:01", MTU: ptr(int64(1500))}},
+		HasRsync: ptr(true), HasTc: ptr(true), Paravirtualization: ptr(true), BootLoader: "GRUB", RawDevices: ptr(""),
 	}
 	b, warns, err := BuildSourceBody(seedInventory(), facts, SourceOptions{AgentVersion: "1.2.3"})
 	if err != nil || len(warns) != 0 {

@@ -1,0 +1,300 @@
+package sms
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+)
+
+// ParseConfig reads the agent's config file: one `key = value` per line, `#` starts a
+// comment line, blank lines are ignored, a value may be wrapped in double quotes.
+// Keys are lower-case [a-z0-9_]. A repeated key is an error. Errors name the line and
+// the key, never the value (values may be secrets).
+func ParseConfig(r io.Reader) (map[string]string, error) {
+	keyRE := regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	out := map[string]string{}
+	sc := bufio.NewScanner(io.LimitReader(r, 1<<20))
+	sc.Buffer(make([]byte, 64<<10), 64<<10)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimSpace(sc.Text())
+		if n == 1 {
+			line = strings.TrimPrefix(line, "\ufeff")
+		}
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, fmt.Errorf("config line %d: want key = value", n)
+		}
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !keyRE.MatchString(k) {
+			return nil, fmt.Errorf("config line %d: bad key (want lower-case letters, digits, _)", n)
+		}
+		if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+			v = v[1 : len(v)-1]
+		} else if strings.HasPrefix(v, `"`) {
+			return nil, fmt.Errorf("config line %d: %s: unterminated quote", n, k)
+		}
+		if _, dup := out[k]; dup {
+			return nil, fmt.Errorf("config line %d: %s set twice", n, k)
+		}
+		out[k] = v
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("config line %d: %w", n+1, err)
+	}
+	return out, nil
+}
+
+// ErrConfigPermissions: the config file may hold secrets and is readable by others.
+var ErrConfigPermissions = errors.New("config file must be private")
+
+// LoadConfigFile reads and parses path, refusing it unless only its owner (euid) can
+// read or write it (mode 0600 or stricter). On Windows the mode is not checked.
+func LoadConfigFile(path string, euid int) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPrivate(fi, euid); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	m, err := ParseConfig(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// Secret config keys: never printed.
+const (
+	KeyAK            = "ak"
+	KeySK            = "sk"
+	KeySecurityToken = "security_token"
+	KeyAuthToken     = "auth_token"
+	KeyIAMUser       = "iam_user"
+	KeyIAMPassword   = "iam_password"
+	KeyIAMDomain     = "iam_domain"
+)
+
+// CredentialKeys are the config keys that hold credentials (not flags).
+func CredentialKeys() []string {
+	return []string{KeyAK, KeySK, KeySecurityToken, KeyAuthToken, KeyIAMUser, KeyIAMPassword, KeyIAMDomain}
+}
+
+// Credentials are what the agent authenticates with. String never shows a secret.
+type Credentials struct {
+	AK, SK, SecurityToken string // AK/SK signing; SecurityToken for temporary keys
+	AuthToken             string // an IAM token given directly
+	IAMUser, IAMPassword  string // IAM password authentication
+	IAMDomain             string // the account (domain) name; default the user
+	Source                string // where they came from, for messages
+}
+
+func (c Credentials) String() string {
+	return fmt.Sprintf("credentials(%s from %s)", c.Kind(), c.Source)
+}
+
+// GoString keeps %#v from printing secrets.
+func (c Credentials) GoString() string { return c.String() }
+
+// Kind is "AK/SK", "temporary AK/SK", "token", "password" or "none".
+func (c Credentials) Kind() string {
+	switch {
+	case c.AK != "" && c.SK != "" && c.SecurityToken != "":
+		return "temporary AK/SK"
+	case c.AK != "" && c.SK != "":
+		return "AK/SK"
+	case c.AuthToken != "":
+		return "token"
+	case c.IAMUser != "" && c.IAMPassword != "":
+		return "password"
+	}
+	return "none"
+}
+
+// Secrets lists the secret values, for redaction.
+func (c Credentials) Secrets() []string {
+	var out []string
+	for _, s := range []string{c.AK, c.SK, c.SecurityToken, c.AuthToken, c.IAMPassword} {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// LoadCredentials picks credentials from the environment, else the config file. The
+// environment wins as a whole set: AK/SK from CLOUD_SDK_AK/CLOUD_SDK_SK, else
+// HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK (with HUAWEICLOUD_SDK_SECURITY_TOKEN), else a
+// token from SMS_AGENT_AUTH_TOKEN, else SMS_AGENT_IAM_USER/SMS_AGENT_IAM_PASSWORD
+// (SMS_AGENT_IAM_DOMAIN). A half pair (an AK without SK) is an error, not a fallback.
+func LoadCredentials(cfg map[string]string, getenv func(string) string) (Credentials, error) {
+	env := func(k string) string { return strings.TrimSpace(getenv(k)) }
+	tok := env("HUAWEICLOUD_SDK_SECURITY_TOKEN")
+	for _, p := range [][2]string{{"CLOUD_SDK_AK", "CLOUD_SDK_SK"}, {"HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK"}} {
+		ak, sk := env(p[0]), env(p[1])
+		if ak != "" && sk != "" {
+			return Credentials{AK: ak, SK: sk, SecurityToken: tok, Source: "environment " + p[0]}, nil
+		}
+		if ak != "" || sk != "" {
+			return Credentials{}, fmt.Errorf("environment: %s and %s must both be set", p[0], p[1])
+		}
+	}
+	if t := env("SMS_AGENT_AUTH_TOKEN"); t != "" {
+		return Credentials{AuthToken: t, Source: "environment SMS_AGENT_AUTH_TOKEN"}, nil
+	}
+	if u, p := env("SMS_AGENT_IAM_USER"), getenv("SMS_AGENT_IAM_PASSWORD"); u != "" || p != "" {
+		if u == "" || p == "" {
+			return Credentials{}, errors.New("environment: SMS_AGENT_IAM_USER and SMS_AGENT_IAM_PASSWORD must both be set")
+		}
+		return Credentials{IAMUser: u, IAMPassword: p, IAMDomain: env("SMS_AGENT_IAM_DOMAIN"), Source: "environment SMS_AGENT_IAM_USER"}, nil
+	}
+	c := Credentials{
+		AK: cfg[KeyAK], SK: cfg[KeySK], SecurityToken: cfg[KeySecurityToken], AuthToken: cfg[KeyAuthToken],
+		IAMUser: cfg[KeyIAMUser], IAMPassword: cfg[KeyIAMPassword], IAMDomain: cfg[KeyIAMDomain], Source: "config file",
+	}
+	if (c.AK == "") != (c.SK == "") {
+		return Credentials{}, errors.New("config file: ak and sk must both be set")
+	}
+	if (c.IAMUser == "") != (c.IAMPassword == "") {
+		return Credentials{}, errors.New("config file: iam_user and iam_password must both be set")
+	}
+	if c.Kind() == "none" {
+		return Credentials{}, errors.New("no credentials: set CLOUD_SDK_AK and CLOUD_SDK_SK (or HUAWEICLOUD_SDK_AK/SK), or ak/sk, auth_token or iam_user/iam_password in the config file (see docs/sms.md)")
+	}
+	return c, nil
+}
+
+// Endpoint returns the base URL of service ("sms" or "iam"): override when given,
+// else https://<service>.<region>.myhuaweicloud.com. Plain http:// is accepted only
+// for a loopback host (the fake, tests).
+func Endpoint(service, region, override string) (*url.URL, error) {
+	if override == "" {
+		if !regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`).MatchString(region) {
+			return nil, fmt.Errorf("region %q is not a region name like ap-southeast-3 (or give the %s endpoint)", region, service)
+		}
+		override = "https://" + service + "." + region + ".myhuaweicloud.com"
+	}
+	u, err := url.Parse(override)
+	if err != nil {
+		return nil, fmt.Errorf("%s endpoint: %w", service, err)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Host == "" {
+		return nil, fmt.Errorf("%s endpoint %s: want scheme://host[:port][/path] only", service, u.Redacted())
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !IsLoopbackHost(u.Hostname()) {
+			return nil, fmt.Errorf("%s endpoint %s: plain http is allowed only for loopback addresses; use https", service, u)
+		}
+	default:
+		return nil, fmt.Errorf("%s endpoint %s: scheme must be https", service, u)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	return u, nil
+}
+
+// IsLoopbackHost reports whether host is localhost or a loopback IP.
+func IsLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.IsLoopback()
+}
+
+// ProxyFunc chooses the proxy of a request: proxyURL (config or HTTPS_PROXY) unless
+// the host matches noProxy (NO_PROXY syntax: comma-separated hosts, .domain or domain
+// suffixes, IPs, CIDRs, host:port, "*"). Loopback hosts are never proxied.
+func ProxyFunc(proxyURL, noProxy string) (func(host string) (*url.URL, error), error) {
+	if proxyURL == "" {
+		return func(string) (*url.URL, error) { return nil, nil }, nil
+	}
+	if !strings.Contains(proxyURL, "://") {
+		proxyURL = "http://" + proxyURL
+	}
+	pu, err := url.Parse(proxyURL)
+	if err != nil || pu.Host == "" {
+		return nil, errors.New("proxy: not a URL like http://proxy.example:3128")
+	}
+	if pu.Scheme != "http" && pu.Scheme != "https" && pu.Scheme != "socks5" {
+		return nil, fmt.Errorf("proxy %s: scheme must be http, https or socks5", pu.Redacted())
+	}
+	var rules []string
+	for _, r := range strings.Split(noProxy, ",") {
+		if r = strings.ToLower(strings.TrimSpace(r)); r != "" {
+			rules = append(rules, r)
+		}
+	}
+	return func(hostport string) (*url.URL, error) {
+		host, port, err := net.SplitHostPort(hostport)
+		if err != nil {
+			host = hostport
+		}
+		host = strings.ToLower(strings.Trim(host, "[]"))
+		if IsLoopbackHost(host) || noProxyMatch(rules, host, port) {
+			return nil, nil
+		}
+		return pu, nil
+	}, nil
+}
+
+func noProxyMatch(rules []string, host, port string) bool {
+	ip, ipErr := netip.ParseAddr(host)
+	for _, r := range rules {
+		if r == "*" {
+			return true
+		}
+		if pfx, err := netip.ParsePrefix(r); err == nil {
+			if ipErr == nil && pfx.Contains(ip) {
+				return true
+			}
+			continue
+		}
+		rh, rp, err := net.SplitHostPort(r)
+		if err != nil {
+			rh, rp = r, ""
+		}
+		if rp != "" && rp != port {
+			continue
+		}
+		rh = strings.Trim(rh, "[]")
+		if a, err := netip.ParseAddr(rh); err == nil {
+			if ipErr == nil && a == ip {
+				return true
+			}
+			continue
+		}
+		rh = strings.TrimPrefix(rh, "*")
+		if strings.HasPrefix(rh, ".") {
+			if strings.HasSuffix(host, rh) || host == rh[1:] {
+				return true
+			}
+		} else if host == rh || strings.HasSuffix(host, "."+rh) {
+			return true
+		}
+	}
+	return false
+}
