@@ -310,8 +310,8 @@ func (d *discovery) mountsByDevice(fss []mounts.Filesystem, statfs map[string]pl
 			byDev[k] = &deviceMounts{primary: m}
 			continue
 		}
-		// Several filesystems views of one device (btrfs subvolumes): the one showing the
-		// top of the filesystem, else the shortest path, is the device's mount point.
+		// Several views of one device (btrfs subvolumes): the one showing the top of the
+		// filesystem, else the first mounted, is the device's mount point.
 		if betterDeviceMount(m, dm.primary) {
 			dm.others = append(dm.others, dm.primary.MountPoint)
 			dm.others = append(dm.others, dm.primary.OtherMountPoints...)
@@ -325,10 +325,7 @@ func (d *discovery) mountsByDevice(fss []mounts.Filesystem, statfs map[string]pl
 }
 
 func betterDeviceMount(a, b *Mount) bool {
-	if ra, rb := a.Root == "/", b.Root == "/"; ra != rb {
-		return ra
-	}
-	return len(a.MountPoint) < len(b.MountPoint)
+	return a.Root == "/" && b.Root != "/"
 }
 
 func toUsage(u mounts.Usage) Usage {

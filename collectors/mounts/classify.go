@@ -62,8 +62,9 @@ type Filesystem struct {
 // Collapse groups the mount table into filesystems, leaving out virtual ones. Mounts of
 // one device (one superblock) are one filesystem, except btrfs, where each mounted
 // subvolume is its own entry: a subvolume mount is not a bind mount. The primary mount
-// is the one showing the filesystem's (or subvolume's) root, then the shortest path,
-// then the first mounted; filesystems are returned in the order of their primary mount.
+// is the one showing the filesystem's (or subvolume's) root, then the first mounted (a
+// bind mount of a whole filesystem shows its root too, but comes later); filesystems
+// are returned in the order of their primary mount.
 func Collapse(ms []MountInfo) []Filesystem {
 	groups := map[string][]MountInfo{}
 	var order []string
@@ -128,9 +129,6 @@ func ownRoot(m MountInfo) bool {
 func betterPrimary(a, b MountInfo) bool {
 	if ra, rb := ownRoot(a), ownRoot(b); ra != rb {
 		return ra
-	}
-	if len(a.MountPoint) != len(b.MountPoint) {
-		return len(a.MountPoint) < len(b.MountPoint)
 	}
 	return a.ID < b.ID
 }
