@@ -13,4 +13,3 @@ type Host struct {
 	Privileged bool // the reads were made as root (live: euid 0; replay: as recorded)
 	Live       bool // the host is this machine, not a replayed capture
 }
-
