@@ -1,0 +1,439 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sms-agent/sms-agent/agent/inventory"
+	"github.com/sms-agent/sms-agent/agent/sms"
+	"github.com/sms-agent/sms-agent/platform"
+)
+
+// defaultConfigPath is read when --config is not given and the file exists.
+const defaultConfigPath = "/etc/sms-agent/sms.conf"
+
+// configKeys are every key the config file may hold: the flags of the SMS commands
+// (dashes as underscores; task create's --name is task_name, its --source-name is
+// name) and the credential keys. docs/sms.md lists them.
+func configKeys() map[string]bool {
+	keys := map[string]bool{}
+	for _, k := range []string{
+		"region", "endpoint", "iam_endpoint", "project_id", "project_name", "ca_file", "proxy", "no_proxy",
+		"timeout", "retries", "retry_base", "retry_max_wait", "retry_budget",
+		"name", "task_name", "type", "source_id", "target_vm_id", "target_name", "migration_ip", "vm_template_id",
+		"priority", "syncing", "start_target_server", "use_public_ip", "use_ipv6", "devices", "exclude", "disk_ids",
+		"from", "facts",
+	} {
+		keys[k] = true
+	}
+	for _, k := range sms.CredentialKeys() {
+		keys[k] = true
+	}
+	return keys
+}
+
+// smsOptions are the flags shared by every command that talks to SMS.
+type smsOptions struct {
+	config                               string
+	region, endpoint, iamEndpoint        string
+	projectID                            string
+	caFile, proxy, noProxy               string
+	timeout, retryBase, retryMax, budget time.Duration
+	retries                              int
+	cfg                                  map[string]string
+	keyOf                                map[string]string // flag name → config key, when not the mechanical one
+}
+
+func (o *smsOptions) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.config, "config", "", "config file (key = value; must be mode 0600); default "+defaultConfigPath+" when it exists")
+	fs.StringVar(&o.region, "region", "", "region, e.g. ap-southeast-3 (endpoints https://sms.<region>.myhuaweicloud.com, https://iam.<region>...)")
+	fs.StringVar(&o.endpoint, "endpoint", "", "SMS endpoint URL (overrides the region's; http:// only for loopback)")
+	fs.StringVar(&o.iamEndpoint, "iam-endpoint", "", "IAM endpoint URL for password authentication (overrides the region's)")
+	fs.StringVar(&o.projectID, "project-id", "", "project id (default HUAWEICLOUD_SDK_PROJECT_ID)")
+	fs.StringVar(&o.caFile, "ca-file", "", "extra PEM CA certificates to trust (added to the system's)")
+	fs.StringVar(&o.proxy, "proxy", "", "HTTP proxy URL (default HTTPS_PROXY / https_proxy)")
+	fs.StringVar(&o.noProxy, "no-proxy", "", "hosts not to proxy (default NO_PROXY / no_proxy)")
+	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "timeout of each HTTP attempt")
+	fs.IntVar(&o.retries, "retries", 5, "attempts per operation, the first included")
+	fs.DurationVar(&o.retryBase, "retry-base", time.Second, "first backoff between attempts (doubled each time, with jitter)")
+	fs.DurationVar(&o.retryMax, "retry-max-wait", 30*time.Second, "longest single wait, Retry-After included")
+	fs.DurationVar(&o.budget, "retry-budget", 2*time.Minute, "total time one operation may take, retries included")
+}
+
+// load reads the config file and applies its values to the flags not given on the
+// command line. It returns a usage error for a bad file or value.
+func (o *smsOptions) load(a *app, fs *flag.FlagSet) error {
+	path := o.config
+	if path == "" {
+		if _, err := os.Stat(defaultConfigPath); err == nil {
+			path = defaultConfigPath
+		}
+	}
+	o.cfg = map[string]string{}
+	if path != "" {
+		cfg, err := sms.LoadConfigFile(path, a.Euid)
+		if err != nil {
+			return err
+		}
+		o.cfg = cfg
+	}
+	known := configKeys()
+	for k := range o.cfg {
+		if !known[k] {
+			return fmt.Errorf("config file: unknown key %q (see docs/sms.md)", k)
+		}
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		key := strings.ReplaceAll(f.Name, "-", "_")
+		if k, ok := o.keyOf[f.Name]; ok {
+			key = k
+		}
+		v, ok := o.cfg[key]
+		if !ok || set[f.Name] || f.Name == "config" || err != nil {
+			return
+		}
+		if e := fs.Set(f.Name, v); e != nil {
+			err = fmt.Errorf("config file: %s: %v", key, e)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if o.projectID == "" {
+		o.projectID = strings.TrimSpace(a.Getenv("HUAWEICLOUD_SDK_PROJECT_ID"))
+	}
+	return nil
+}
+
+// client builds the SMS client, or an error an operator can act on.
+func (o *smsOptions) client(a *app) (*sms.Client, sms.Credentials, error) {
+	creds, err := sms.LoadCredentials(o.cfg, a.Getenv)
+	if err != nil {
+		return nil, creds, err
+	}
+	if o.region == "" && o.endpoint == "" {
+		return nil, creds, errors.New("no endpoint: give --region (or region in the config file) or --endpoint")
+	}
+	ep, err := sms.Endpoint("sms", o.region, o.endpoint)
+	if err != nil {
+		return nil, creds, err
+	}
+	proxy, noProxy := o.proxy, o.noProxy
+	if proxy == "" {
+		proxy = firstEnv(a, "HTTPS_PROXY", "https_proxy")
+	}
+	if noProxy == "" {
+		noProxy = firstEnv(a, "NO_PROXY", "no_proxy")
+	}
+	hc, err := sms.NewHTTPClient(sms.HTTPOptions{CAFile: o.caFile, Proxy: proxy, NoProxy: noProxy})
+	if err != nil {
+		return nil, creds, err
+	}
+	c := &sms.Client{
+		Endpoint: ep, HTTP: hc, Timeout: o.timeout, UserAgent: "sms-agent/" + a.Version, Now: time.Now,
+		Retry: sms.RetryPolicy{Attempts: o.retries, Base: o.retryBase, MaxWait: o.retryMax, Budget: o.budget},
+		Logf: func(format string, args ...any) {
+			fmt.Fprintln(a.Stderr, redact("warning: "+fmt.Sprintf(format, args...), creds.Secrets()))
+		},
+	}
+	switch creds.Kind() {
+	case "AK/SK", "temporary AK/SK":
+		if o.projectID == "" {
+			return nil, creds, errors.New("AK/SK signing needs the project id: give --project-id (or project_id, or HUAWEICLOUD_SDK_PROJECT_ID)")
+		}
+		c.Auth = &sms.AKSK{AK: creds.AK, SK: creds.SK, SecurityToken: creds.SecurityToken, ProjectID: o.projectID, Now: time.Now}
+	case "token":
+		c.Auth = &sms.StaticToken{Token: creds.AuthToken}
+	case "password":
+		if o.projectID == "" {
+			return nil, creds, errors.New("password authentication needs the project id for a project-scoped token: give --project-id")
+		}
+		if o.region == "" && o.iamEndpoint == "" {
+			return nil, creds, errors.New("password authentication needs --region or --iam-endpoint")
+		}
+		iam, err := sms.Endpoint("iam", o.region, o.iamEndpoint)
+		if err != nil {
+			return nil, creds, err
+		}
+		c.Auth = &sms.PasswordToken{IAM: iam, User: creds.IAMUser, Password: creds.IAMPassword, Domain: creds.IAMDomain,
+			ProjectID: o.projectID, HTTP: hc, Now: time.Now, Timeout: o.timeout}
+	}
+	return c, creds, nil
+}
+
+func firstEnv(a *app, keys ...string) string {
+	for _, k := range keys {
+		if v := strings.TrimSpace(a.Getenv(k)); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// redact replaces every secret in s: a last guard, the messages are built without them.
+func redact(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if len(sec) >= 4 {
+			s = strings.ReplaceAll(s, sec, "***")
+		}
+	}
+	return s
+}
+
+// fail prints err as one line and returns exitFailure.
+func fail(a *app, creds sms.Credentials, cmd string, err error) int {
+	a.errorf("%s", redact(cmd+": "+err.Error(), creds.Secrets()))
+	return exitFailure
+}
+
+// hostInput is how a command gets the inventory and the host facts.
+type hostInput struct {
+	from, devices, exclude, facts string
+}
+
+func (h *hostInput) register(fs *flag.FlagSet) {
+	fs.StringVar(&h.from, "from", "", "build from a capture (.tar.gz or root directory) or an inventory JSON file ('discover --json') instead of this host")
+	fs.StringVar(&h.devices, "devices", "", "comma-separated disks to discover (default: every migration candidate)")
+	fs.StringVar(&h.exclude, "exclude", "", "comma-separated disks to leave out of the migration")
+	fs.StringVar(&h.facts, "facts", "", "JSON file of host facts (networks, has_rsync, ...; docs/sms.md) instead of reading them")
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// inventory returns the inventory and, when needed, the host facts, with warnings.
+func (h *hostInput) load(ctx context.Context, a *app, wantFacts bool) (*inventory.Inventory, sms.HostFacts, []string, error) {
+	var inv *inventory.Inventory
+	var warns []string
+	if strings.HasSuffix(h.from, ".json") {
+		b, err := os.ReadFile(h.from)
+		if err != nil {
+			return nil, sms.HostFacts{}, nil, err
+		}
+		inv = new(inventory.Inventory)
+		if err := json.Unmarshal(b, inv); err != nil {
+			return nil, sms.HostFacts{}, nil, fmt.Errorf("%s: not an inventory: %w", h.from, err)
+		}
+	} else {
+		var err error
+		if inv, err = collectInventory(ctx, a, h.from, splitList(h.devices)); err != nil {
+			return nil, sms.HostFacts{}, nil, err
+		}
+	}
+	for _, w := range inv.Warnings {
+		warns = append(warns, w.Source+": "+w.Message)
+	}
+	if !wantFacts {
+		return inv, sms.HostFacts{}, warns, nil
+	}
+	var facts sms.HostFacts
+	switch {
+	case h.facts != "":
+		b, err := os.ReadFile(h.facts)
+		if err != nil {
+			return nil, facts, nil, err
+		}
+		if err := json.Unmarshal(b, &facts); err != nil {
+			return nil, facts, nil, fmt.Errorf("%s: not a host facts file: %w", h.facts, err)
+		}
+	case strings.HasSuffix(h.from, ".json"):
+		warns = append(warns, "host facts: none for an inventory file (give --facts); networks and environment checks unknown")
+	case h.from != "":
+		c, err := platform.OpenCapture(h.from, a.TempDir)
+		if err != nil {
+			return nil, facts, nil, err
+		}
+		defer c.Close()
+		var w []string
+		facts, w = sms.FactReader{FS: c.Host(time.Now).FS}.Gather()
+		warns = append(warns, w...)
+		warns = append(warns, "host facts: interface addresses are not in a capture (give --facts)")
+	default:
+		var w []string
+		facts, w = sms.FactReader{FS: platform.NewFS("/"), Interfaces: sms.LiveInterfaces}.Gather()
+		for _, s := range w {
+			warns = append(warns, "host facts: "+s)
+		}
+	}
+	return inv, facts, warns, nil
+}
+
+func printWarnings(a *app, warns []string) {
+	for _, w := range warns {
+		fmt.Fprintf(a.Stderr, "warning: %s\n", w)
+	}
+}
+
+func runSource(ctx context.Context, a *app, args []string) int {
+	if len(args) == 0 {
+		a.errorf("source: want a subcommand: register or show")
+		return exitUsage
+	}
+	switch args[0] {
+	case "register":
+		return runSourceRegister(ctx, a, args[1:])
+	case "show":
+		return runSourceShow(ctx, a, args[1:])
+	case "-h", "--help", "help":
+		fmt.Fprintln(a.Stdout, "Usage: sms-agent source register [--dry-run] [flags]\n       sms-agent source show [--source-id ID | --name NAME] [flags]")
+		return exitOK
+	}
+	a.errorf("source: unknown subcommand %q (want register or show)", args[0])
+	return exitUsage
+}
+
+// sourceBody builds and validates the registration body.
+func sourceBody(ctx context.Context, a *app, in *hostInput, name string) (*sms.PostSourceServerBody, []string, error) {
+	inv, facts, warns, err := in.load(ctx, a, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	body, w, err := sms.BuildSourceBody(inv, facts, sms.SourceOptions{Name: name, AgentVersion: a.Version, Exclude: splitList(in.exclude)})
+	if err != nil {
+		return nil, nil, err
+	}
+	warns = append(warns, w...)
+	if err := sms.ValidateSourceBody(body); err != nil {
+		return nil, warns, err
+	}
+	return body, warns, nil
+}
+
+func runSourceRegister(ctx context.Context, a *app, args []string) int {
+	var o smsOptions
+	var in hostInput
+	var name string
+	var dry bool
+	fs := newFlagSet(a, "source register", "source register [--dry-run] [--name NAME] [flags]")
+	o.register(fs)
+	in.register(fs)
+	fs.StringVar(&name, "name", "", "the source's name in SMS, 1-64 chars (default the hostname)")
+	fs.BoolVar(&dry, "dry-run", false, "print the JSON body that would be sent; no network call")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if err := o.load(a, fs); err != nil {
+		a.errorf("source register: %v", err)
+		return exitUsage
+	}
+	body, warns, err := sourceBody(ctx, a, &in, name)
+	printWarnings(a, warns)
+	if err != nil {
+		return fail(a, sms.Credentials{}, "source register", err)
+	}
+	code := exitOK
+	if len(warns) > 0 {
+		code = exitPartial
+	}
+	if dry {
+		if err := writeJSON(a.Stdout, body); err != nil {
+			return fail(a, sms.Credentials{}, "source register", err)
+		}
+		return code
+	}
+	c, creds, err := o.client(a)
+	if err != nil {
+		return fail(a, creds, "source register", err)
+	}
+	id, created, err := c.EnsureSource(ctx, body)
+	if err != nil {
+		return fail(a, creds, "source register", err)
+	}
+	if created {
+		fmt.Fprintf(a.Stderr, "sms-agent: source %q registered\n", body.Name)
+	} else {
+		fmt.Fprintf(a.Stderr, "sms-agent: source %q was already registered; nothing sent\n", body.Name)
+	}
+	fmt.Fprintln(a.Stdout, id)
+	return code
+}
+
+func runSourceShow(ctx context.Context, a *app, args []string) int {
+	var o smsOptions
+	var name, id string
+	fs := newFlagSet(a, "source show", "source show [--source-id ID | --name NAME] [flags]")
+	o.register(fs)
+	fs.StringVar(&name, "name", "", "the source's name (default the hostname)")
+	fs.StringVar(&id, "source-id", "", "the source's id")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if err := o.load(a, fs); err != nil {
+		a.errorf("source show: %v", err)
+		return exitUsage
+	}
+	c, creds, err := o.client(a)
+	if err != nil {
+		return fail(a, creds, "source show", err)
+	}
+	if id == "" {
+		if name == "" {
+			if name, err = os.Hostname(); err != nil {
+				return fail(a, creds, "source show", err)
+			}
+		}
+		s, err := c.FindSource(ctx, name)
+		if err != nil {
+			return fail(a, creds, "source show", err)
+		}
+		if s == nil {
+			return fail(a, creds, "source show", fmt.Errorf("no source named %q is registered", name))
+		}
+		id = s.ID
+	}
+	raw, err := c.GetSource(ctx, id)
+	if err != nil {
+		return fail(a, creds, "source show", err)
+	}
+	return printRaw(a, creds, "source show", raw)
+}
+
+func printRaw(a *app, creds sms.Credentials, cmd string, raw json.RawMessage) int {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return fail(a, creds, cmd, err)
+	}
+	if err := writeJSON(a.Stdout, v); err != nil {
+		return fail(a, creds, cmd, err)
+	}
+	return exitOK
+}
+
+// optBool is a boolean flag that remembers whether it was given (unset: omitted from
+// the body, SMS's default applies).
+type optBool struct{ v *bool }
+
+func (b *optBool) String() string {
+	if b == nil || b.v == nil {
+		return ""
+	}
+	return strconv.FormatBool(*b.v)
+}
+
+func (b *optBool) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return errors.New("want true or false")
+	}
+	b.v = &v
+	return nil
+}
+
+func (b *optBool) IsBoolFlag() bool { return true }

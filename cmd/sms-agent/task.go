@@ -1,0 +1,280 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/sms-agent/sms-agent/agent/sms"
+)
+
+func runTask(ctx context.Context, a *app, args []string) int {
+	if len(args) == 0 {
+		a.errorf("task: want a subcommand: create, show or list")
+		return exitUsage
+	}
+	switch args[0] {
+	case "create":
+		return runTaskCreate(ctx, a, args[1:])
+	case "show":
+		return runTaskShow(ctx, a, args[1:])
+	case "list":
+		return runTaskList(ctx, a, args[1:])
+	case "-h", "--help", "help":
+		fmt.Fprintln(a.Stdout, "Usage: sms-agent task create [--dry-run] [flags]\n       sms-agent task show ID [flags]\n       sms-agent task list [--source-id ID] [flags]")
+		return exitOK
+	}
+	a.errorf("task: unknown subcommand %q (want create, show or list)", args[0])
+	return exitUsage
+}
+
+type taskFlags struct {
+	name, sourceName, typ, projectName, sourceID, targetVMID, targetName string
+	migrationIP, templateID, priority, diskIDs                           string
+	syncing, startTarget, usePublicIP, useIPv6                           optBool
+	dry                                                                  bool
+}
+
+func runTaskCreate(ctx context.Context, a *app, args []string) int {
+	var o smsOptions
+	var in hostInput
+	var f taskFlags
+	fs := newFlagSet(a, "task create", "task create [--dry-run] [flags]")
+	o.register(fs)
+	in.register(fs)
+	o.keyOf = map[string]string{"name": "task_name", "source-name": "name"}
+	fs.StringVar(&f.name, "name", "", "task name (config key task_name; default the source's name)")
+	fs.StringVar(&f.sourceName, "source-name", "", "name of the source to register or find (config key name; default the hostname)")
+	fs.StringVar(&f.typ, "type", sms.TypeFile, "MIGRATE_FILE (file level) or MIGRATE_BLOCK (block level)")
+	fs.StringVar(&f.projectName, "project-name", "", "project name (default the region)")
+	fs.StringVar(&f.sourceID, "source-id", "", "the registered source's id (skips registration; required with --dry-run)")
+	fs.StringVar(&f.targetVMID, "target-vm-id", "", "id of an existing target VM (default: SMS creates one)")
+	fs.StringVar(&f.targetName, "target-name", "", "target VM name (default the source's name)")
+	fs.StringVar(&f.migrationIP, "migration-ip", "", "IP of the target VM to migrate to (not needed when SMS creates it)")
+	fs.StringVar(&f.templateID, "vm-template-id", "", "template SMS uses to create the target VM")
+	fs.StringVar(&f.priority, "priority", "", "task priority 0-65535 (SMS default 1)")
+	fs.StringVar(&f.diskIDs, "disk-ids", "", "target disk ids of an existing VM: /dev/vda=ID,/dev/vdb=ID")
+	fs.Var(&f.syncing, "syncing", "keep syncing after the copy (SMS default false)")
+	fs.Var(&f.startTarget, "start-target-server", "start the target VM after migration (SMS default true)")
+	fs.Var(&f.usePublicIP, "use-public-ip", "migrate over a public IP (SMS default true)")
+	fs.Var(&f.useIPv6, "use-ipv6", "migrate over IPv6")
+	fs.BoolVar(&f.dry, "dry-run", false, "print the JSON body that would be sent; no network call (needs --source-id)")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if err := o.load(a, fs); err != nil {
+		a.errorf("task create: %v", err)
+		return exitUsage
+	}
+	if f.dry && f.sourceID == "" {
+		a.errorf("task create: --dry-run makes no network call, so it needs --source-id")
+		return exitUsage
+	}
+	if o.region == "" {
+		a.errorf("task create: --region is required (region_name and region_id of the task)")
+		return exitUsage
+	}
+	if o.projectID == "" {
+		a.errorf("task create: --project-id is required (or project_id, or HUAWEICLOUD_SDK_PROJECT_ID)")
+		return exitUsage
+	}
+	var priority *int64
+	if f.priority != "" {
+		p, err := strconv.ParseInt(f.priority, 10, 64)
+		if err != nil {
+			a.errorf("task create: --priority: want an integer")
+			return exitUsage
+		}
+		priority = &p
+	}
+	diskIDs, err := parseDiskIDs(f.diskIDs)
+	if err != nil {
+		a.errorf("task create: --disk-ids: %v", err)
+		return exitUsage
+	}
+
+	needSource := f.sourceID == ""
+	inv, facts, warns, err := in.load(ctx, a, needSource)
+	if err != nil {
+		printWarnings(a, warns)
+		return fail(a, sms.Credentials{}, "task create", err)
+	}
+	srcName := f.sourceName
+	if srcName == "" {
+		srcName = inv.Host.Hostname
+	}
+	var srcBody *sms.PostSourceServerBody
+	if needSource {
+		var w []string
+		srcBody, w, err = sms.BuildSourceBody(inv, facts, sms.SourceOptions{Name: srcName, AgentVersion: a.Version, Exclude: splitList(in.exclude)})
+		if err == nil {
+			err = sms.ValidateSourceBody(srcBody)
+		}
+		warns = append(warns, w...)
+		if err != nil {
+			printWarnings(a, warns)
+			return fail(a, sms.Credentials{}, "task create", err)
+		}
+	}
+	targetName := f.targetName
+	if targetName == "" {
+		targetName = srcName
+	}
+	ts, w, err := sms.BuildTargetServer(inv, sms.TargetOptions{Name: targetName, VMID: f.targetVMID, DiskIDs: diskIDs, Exclude: splitList(in.exclude)})
+	warns = append(warns, w...)
+	if err != nil {
+		printWarnings(a, warns)
+		return fail(a, sms.Credentials{}, "task create", err)
+	}
+	osType := inv.Host.OSType
+	if osType == "" {
+		osType = sms.OSLinux
+	}
+	projectName := f.projectName
+	if projectName == "" {
+		projectName = o.region
+	}
+	taskName := f.name
+	if taskName == "" {
+		taskName = defaultTaskName(srcName)
+	}
+	body := &sms.PostTask{
+		Name: taskName, Type: f.typ, OSType: osType, SourceServer: sms.SourceServerByTask{ID: f.sourceID},
+		TargetServer: ts, MigrationIP: f.migrationIP, RegionName: o.region, RegionID: o.region,
+		ProjectName: projectName, ProjectID: o.projectID, Priority: priority, VMTemplateID: f.templateID,
+		StartTargetServer: f.startTarget.v, UsePublicIP: f.usePublicIP.v, UseIPv6: f.useIPv6.v, Syncing: f.syncing.v,
+	}
+	if f.targetVMID != "" {
+		body.ExistServer = &[]bool{true}[0]
+	}
+	check := *body
+	if check.SourceServer.ID == "" {
+		check.SourceServer.ID = "(registered next)"
+	}
+	if err := sms.ValidatePostTask(&check); err != nil {
+		printWarnings(a, warns)
+		return fail(a, sms.Credentials{}, "task create", err)
+	}
+	printWarnings(a, warns)
+	code := exitOK
+	if len(warns) > 0 {
+		code = exitPartial
+	}
+	if f.dry {
+		if err := writeJSON(a.Stdout, body); err != nil {
+			return fail(a, sms.Credentials{}, "task create", err)
+		}
+		return code
+	}
+	c, creds, err := o.client(a)
+	if err != nil {
+		return fail(a, creds, "task create", err)
+	}
+	if needSource {
+		id, created, err := c.EnsureSource(ctx, srcBody)
+		if err != nil {
+			return fail(a, creds, "task create: register source", err)
+		}
+		if created {
+			fmt.Fprintf(a.Stderr, "sms-agent: source %q registered (id %s)\n", srcName, id)
+		} else {
+			fmt.Fprintf(a.Stderr, "sms-agent: source %q already registered (id %s)\n", srcName, id)
+		}
+		body.SourceServer.ID = id
+	}
+	id, created, err := c.EnsureTask(ctx, body)
+	if err != nil {
+		return fail(a, creds, "task create", err)
+	}
+	if created {
+		fmt.Fprintf(a.Stderr, "sms-agent: task %q created\n", body.Name)
+	} else {
+		fmt.Fprintf(a.Stderr, "sms-agent: the source already has a task; nothing created\n")
+	}
+	fmt.Fprintln(a.Stdout, id)
+	return code
+}
+
+// defaultTaskName is the source name in the newest doc's task-name alphabet (letters,
+// digits, CJK, _ and -; 1-64 chars).
+func defaultTaskName(src string) string {
+	n := regexp.MustCompile(`[^\p{Han}A-Za-z0-9_-]+`).ReplaceAllString(src, "-")
+	if r := []rune(n); len(r) > 64 {
+		n = string(r[:64])
+	}
+	if n == "" || n == "-" {
+		n = "sms-agent-task"
+	}
+	return n
+}
+
+func parseDiskIDs(s string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, p := range splitList(s) {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || strings.TrimSpace(k) == "" || strings.TrimSpace(v) == "" {
+			return nil, fmt.Errorf("%q: want DISK=ID", p)
+		}
+		out[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	return out, nil
+}
+
+func runTaskShow(ctx context.Context, a *app, args []string) int {
+	var o smsOptions
+	fs := newFlagSet(a, "task show", "task show ID [flags]")
+	o.register(fs)
+	var id string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		id, args = args[0], args[1:]
+	}
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if id == "" {
+		a.errorf("task show: want the task id: sms-agent task show ID")
+		return exitUsage
+	}
+	if err := o.load(a, fs); err != nil {
+		a.errorf("task show: %v", err)
+		return exitUsage
+	}
+	c, creds, err := o.client(a)
+	if err != nil {
+		return fail(a, creds, "task show", err)
+	}
+	raw, err := c.GetTask(ctx, id)
+	if err != nil {
+		return fail(a, creds, "task show", err)
+	}
+	return printRaw(a, creds, "task show", raw)
+}
+
+func runTaskList(ctx context.Context, a *app, args []string) int {
+	var o smsOptions
+	var sourceID string
+	fs := newFlagSet(a, "task list", "task list [--source-id ID] [flags]")
+	o.register(fs)
+	fs.StringVar(&sourceID, "source-id", "", "only the tasks of this source")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if err := o.load(a, fs); err != nil {
+		a.errorf("task list: %v", err)
+		return exitUsage
+	}
+	c, creds, err := o.client(a)
+	if err != nil {
+		return fail(a, creds, "task list", err)
+	}
+	raw, _, err := c.ListTasks(ctx, sourceID)
+	if err != nil {
+		return fail(a, creds, "task list", err)
+	}
+	return printRaw(a, creds, "task list", raw)
+}
+
+var _ flag.Value = (*optBool)(nil)
