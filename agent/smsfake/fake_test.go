@@ -34,13 +34,15 @@ func newClient(t *testing.T, srv *httptest.Server, auth sms.Authenticator) *sms.
 		Retry: sms.RetryPolicy{Attempts: 4, Base: 10 * time.Millisecond, MaxWait: 2 * time.Second, Budget: 5 * time.Second}}
 }
 
-func aksk() *sms.AKSK { return &sms.AKSK{AK: testAK, SK: testSK, ProjectID: testProject, Now: time.Now} }
+func aksk() *sms.AKSK {
+	return &sms.AKSK{AK: testAK, SK: testSK, ProjectID: testProject, Now: time.Now}
+}
 
 func source(name string) *sms.PostSourceServerBody {
 	mtu := int64(1500)
 	return &sms.PostSourceServerBody{
 		Name: name, IP: "192.168.0.10", OSType: sms.OSLinux, OSVersion: "UBUNTU_22_04_64BIT", AgentVersion: "test",
-		Disks: []sms.ServerDisk{{Name: "/dev/vda", DeviceUse: "BOOT", Size: 1 << 30, PhysicalVolumes: []sms.PhysicalVolume{}}},
+		Disks:        []sms.ServerDisk{{Name: "/dev/vda", DeviceUse: "BOOT", Size: 1 << 30, PhysicalVolumes: []sms.PhysicalVolume{}}},
 		VolumeGroups: []sms.VolumeGroups{}, BtrfsList: []sms.BtrfsFileSystem{},
 		Networks: []sms.NetWork{{Name: "eth0", IP: "192.168.0.10", Netmask: "255.255.255.0", Gateway: "192.168.0.1", MAC: "fa:16:3e:00:00:01", MTU: &mtu}},
 	}
