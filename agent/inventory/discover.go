@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sms-agent/sms-agent/collectors/blockdev"
+	"github.com/sms-agent/sms-agent/collectors/btrfs"
 	"github.com/sms-agent/sms-agent/collectors/fsid"
 	"github.com/sms-agent/sms-agent/collectors/hostinfo"
 	"github.com/sms-agent/sms-agent/collectors/mounts"
@@ -95,11 +96,29 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 		wg.Wait()
 		return nil, err
 	}
-	var probe []fsid.Device
-	for _, dv := range disks {
-		probe = append(probe, fsid.Device{KName: dv.KName, MajMin: dv.MajMin()})
-		for _, p := range dv.Partitions {
-			probe = append(probe, fsid.Device{KName: p.KName, MajMin: p.MajMin()})
+	probe, probed := probeList(devs, disks)
+
+	// lvm costs tens of milliseconds: start it as soon as LVM is known to be there —
+	// before blkid when an active LV shows in sysfs, else once blkid found a PV.
+	var lvmOut lvmResult
+	var lvmWG sync.WaitGroup
+	lvmStarted := false
+	startLVM := func() {
+		lvmStarted = true
+		lvmWG.Add(1)
+		go func() {
+			defer lvmWG.Done()
+			lvmOut = runLVM(ctx, h.Run, opt.CommandTimeout)
+		}()
+	}
+	if hasLVM(devs, nil) {
+		startLVM()
+	}
+	var btrfsSys []btrfs.SysFS
+	if h.FS.Exists(btrfs.SysfsRoot) {
+		var berr error
+		if btrfsSys, berr = btrfs.ReadSysfs(h.FS); berr != nil {
+			d.warn("btrfs", berr)
 		}
 	}
 	ids := fsid.Identify(ctx, h.FS, h.Run, probe, opt.CommandTimeout)
@@ -114,29 +133,56 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 		d.warn("fsid", fmt.Errorf("blkid could not open %s: UUIDs and labels there are unknown%s",
 			strings.Join(ids.Denied, "; "), hint))
 	}
-	wg.Wait()
-	for _, err := range hostErrs {
-		d.warn("host", err)
+	if !lvmStarted && hasLVM(nil, ids.Props) {
+		startLVM()
 	}
 
 	inv := &Inventory{
 		SchemaVersion: SchemaVersion,
-		Host: Host{
-			Hostname: host.Hostname, OSType: "LINUX",
-			OS:            OSRelease{ID: host.OS.ID, IDLike: host.OS.IDLike, Name: host.OS.Name, VersionID: host.OS.VersionID, PrettyName: host.OS.PrettyName},
-			KernelVersion: host.Kernel, Arch: host.Arch, Firmware: host.Firmware,
-			CPUQuantity: host.CPUs, MemoryBytes: host.MemoryBytes,
-		},
-		Disks:        []Disk{},
-		VolumeGroups: []VolumeGroup{},
-		BtrfsList:    []BtrfsFileSystem{},
-		Mounts:       []Mount{},
+		Disks:         []Disk{},
+		VolumeGroups:  []VolumeGroup{},
+		BtrfsList:     []BtrfsFileSystem{},
+		Mounts:        []Mount{},
 	}
-	idx := newDeviceIndex(devs, ids.Props)
-	byDev := d.mountsByDevice(fss, statfs, idx, inv)
+	ix := newDeviceIndex(devs, ids.Props)
+	d.buildMounts(fss, ix, inv)
+	plan := planBtrfs(btrfsSys, inv)
+	btrfsOut := map[string]btrfsResult{}
+	var btrfsMu sync.Mutex
+	var btrfsWG sync.WaitGroup
+	for uuid, mp := range plan.mountOf {
+		btrfsWG.Add(1)
+		go func() {
+			defer btrfsWG.Done()
+			r := runBtrfs(ctx, h.Run, mp, opt.CommandTimeout)
+			btrfsMu.Lock()
+			btrfsOut[uuid] = r
+			btrfsMu.Unlock()
+		}()
+	}
+	wg.Wait()
+	for _, err := range hostErrs {
+		d.warn("host", err)
+	}
+	inv.Host = Host{
+		Hostname: host.Hostname, OSType: "LINUX",
+		OS:            OSRelease{ID: host.OS.ID, IDLike: host.OS.IDLike, Name: host.OS.Name, VersionID: host.OS.VersionID, PrettyName: host.OS.PrettyName},
+		KernelVersion: host.Kernel, Arch: host.Arch, Firmware: host.Firmware,
+		CPUQuantity: host.CPUs, MemoryBytes: host.MemoryBytes,
+	}
+	d.applyUsage(inv, statfs)
+	byDev := mountsByDevice(inv)
+	lvmWG.Wait()
+	btrfsWG.Wait()
+	if lvmStarted {
+		inv.VolumeGroups = d.volumeGroups(lvmOut, ix, ids.Props, byDev)
+	}
+	inv.BtrfsList = d.btrfsFilesystems(plan, btrfsOut, ids.Props, probed)
+	roles := newRoleIndex(devs, inv, d.lvExtents)
 	for _, dv := range disks {
-		inv.Disks = append(inv.Disks, d.disk(dv, ids.Props, byDev))
+		inv.Disks = append(inv.Disks, d.disk(dv, ids.Props, byDev, roles))
 	}
+	markBtrfsMembers(inv)
 	inv.Warnings = d.warnings
 	if inv.Warnings == nil {
 		inv.Warnings = []Warning{}
@@ -144,11 +190,35 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 	return inv, nil
 }
 
+// probeList is every device whose content matters: the selected disks and their
+// partitions, and the stacked devices (dm, md) that LVs, LUKS mappings and RAID
+// arrays live on. probed lists the same kernel names.
+func probeList(devs, disks []blockdev.Device) (probe []fsid.Device, probed []string) {
+	add := func(dv blockdev.Device) {
+		probe = append(probe, fsid.Device{KName: dv.KName, MajMin: dv.MajMin()})
+		probed = append(probed, dv.KName)
+		for _, p := range dv.Partitions {
+			probe = append(probe, fsid.Device{KName: p.KName, MajMin: p.MajMin()})
+			probed = append(probed, p.KName)
+		}
+	}
+	for _, dv := range disks {
+		add(dv)
+	}
+	for _, dv := range devs {
+		if (strings.HasPrefix(dv.KName, "dm-") || strings.HasPrefix(dv.KName, "md")) && dv.Size > 0 {
+			add(dv)
+		}
+	}
+	return probe, probed
+}
+
 type discovery struct {
-	h        platform.Host
-	opt      Options
-	mu       sync.Mutex
-	warnings []Warning
+	h         platform.Host
+	opt       Options
+	mu        sync.Mutex
+	warnings  []Warning
+	lvExtents map[string]map[string]int64 // LV UUID → PV device → extents
 }
 
 func (d *discovery) warn(source string, err error) {
@@ -267,9 +337,8 @@ type deviceMounts struct {
 	others  []string
 }
 
-// mountsByDevice fills inv.Mounts and returns the mounts of each block device.
-func (d *discovery) mountsByDevice(fss []mounts.Filesystem, statfs map[string]platform.StatfsOutcome, ix deviceIndex, inv *Inventory) map[string]*deviceMounts {
-	notRecorded := 0
+// buildMounts fills inv.Mounts from the collapsed mount table.
+func (d *discovery) buildMounts(fss []mounts.Filesystem, ix deviceIndex, inv *Inventory) {
 	for _, f := range fss {
 		m := Mount{
 			MountPoint: f.MountPoint, OtherMountPoints: f.Others, Source: f.Source,
@@ -278,26 +347,43 @@ func (d *discovery) mountsByDevice(fss []mounts.Filesystem, statfs map[string]pl
 		if f.HasDevNum() {
 			m.MajMin = f.MajMin()
 		}
+		if f.FSType == "btrfs" {
+			m.SubvolID, _ = f.SuperOption("subvolid")
+		}
 		if k := ix.resolve(f.MountInfo); k != "" {
 			m.Device = "/dev/" + k
 		}
-		if o, ok := statfs[f.MountPoint]; ok {
-			if o.Stat != nil {
-				u := toUsage(mounts.UsageFromStatfs(*o.Stat))
-				m.Usage = &u
-			} else if err := o.Error(); errors.Is(err, platform.ErrNotRecorded) {
-				notRecorded++
-				m.Error = err.Error()
-			} else {
-				m.Error = err.Error()
-				d.warn("usage", fmt.Errorf("mount %s: %w", f.MountPoint, err))
-			}
-		}
 		inv.Mounts = append(inv.Mounts, m)
+	}
+}
+
+// applyUsage puts the statfs answers on the mounts.
+func (d *discovery) applyUsage(inv *Inventory, statfs map[string]platform.StatfsOutcome) {
+	notRecorded := 0
+	for i := range inv.Mounts {
+		m := &inv.Mounts[i]
+		o, ok := statfs[m.MountPoint]
+		if !ok {
+			continue
+		}
+		if o.Stat != nil {
+			u := toUsage(mounts.UsageFromStatfs(*o.Stat))
+			m.Usage = &u
+		} else if err := o.Error(); errors.Is(err, platform.ErrNotRecorded) {
+			notRecorded++
+			m.Error = err.Error()
+		} else {
+			m.Error = err.Error()
+			d.warn("usage", fmt.Errorf("mount %s: %w", m.MountPoint, err))
+		}
 	}
 	if notRecorded > 0 {
 		d.warn("usage", fmt.Errorf("usage of %d mounts unknown: the capture holds no statfs answers for them", notRecorded))
 	}
+}
+
+// mountsByDevice returns the mounts of each block device, primary first.
+func mountsByDevice(inv *Inventory) map[string]*deviceMounts {
 	byDev := map[string]*deviceMounts{}
 	for i := range inv.Mounts {
 		m := &inv.Mounts[i]
@@ -341,7 +427,7 @@ func identity(p fsid.Props, mounted *Mount) Identity {
 	return id
 }
 
-func (d *discovery) disk(dv blockdev.Device, props map[string]fsid.Props, byDev map[string]*deviceMounts) Disk {
+func (d *discovery) disk(dv blockdev.Device, props map[string]fsid.Props, byDev map[string]*deviceMounts, roles roleIndex) Disk {
 	dp := props[dv.KName]
 	out := Disk{
 		Name: "/dev/" + dv.KName, KName: dv.KName, MajMin: dv.MajMin(), Size: dv.Size,
@@ -358,7 +444,7 @@ func (d *discovery) disk(dv blockdev.Device, props map[string]fsid.Props, byDev 
 		}
 	}
 	out.PartitionStyle = map[string]string{"gpt": "GPT", "dos": "MBR"}[scheme]
-	hasBoot, hasRoot := false, false
+	hasBoot := roles.boot[dv.KName]
 	for i, p := range dv.Partitions {
 		pp := props[p.KName]
 		part := Partition{
@@ -379,12 +465,10 @@ func (d *discovery) disk(dv blockdev.Device, props map[string]fsid.Props, byDev 
 			}
 		}
 		part.Identity = identity(pp, primary)
+		part.UsedSize += roles.lvUsed[p.KName]
 		part.DeviceUse = partitionUse(part)
 		if part.DeviceUse == UseBoot {
 			hasBoot = true
-		}
-		if part.MountPoint == "/" || contains(part.OtherMountPoints, "/") {
-			hasRoot = true
 		}
 		out.UsedSize += part.UsedSize
 		out.PhysicalVolumes = append(out.PhysicalVolumes, part)
@@ -401,18 +485,17 @@ func (d *discovery) disk(dv blockdev.Device, props map[string]fsid.Props, byDev 
 				out.Usage = &uu
 				out.UsedSize += u.UsedSize
 			}
-			hasRoot = out.MountPoint == "/" || contains(out.OtherMountPoints, "/")
-			hasBoot = out.MountPoint == "/boot" || out.MountPoint == "/boot/efi"
 		}
+		out.UsedSize += roles.lvUsed[dv.KName]
 		if id := identity(dp, primary); id.FileSystem != "" || id.UUID != "" {
 			out.Identity = &id
 		}
 	}
-	out.OSDisk = hasRoot
+	out.OSDisk = roles.root[dv.KName]
 	switch {
 	case hasBoot:
 		out.DeviceUse = UseBoot
-	case hasRoot:
+	case out.OSDisk:
 		out.DeviceUse = UseOS
 	case out.Identity != nil && out.Identity.FileSystem == "LVM2_member":
 		out.DeviceUse = UseVolumeGroup
@@ -422,6 +505,153 @@ func (d *discovery) disk(dv blockdev.Device, props map[string]fsid.Props, byDev 
 		out.DeviceUse = UseNormal
 	}
 	return out
+}
+
+// roleIndex says which disks hold / and /boot, however many layers (partition, LVM,
+// LUKS, md, btrfs across devices) lie between the mount and the disk, and how much of
+// the LVs' used space lies on each PV.
+type roleIndex struct {
+	root, boot map[string]bool  // disk kname
+	lvUsed     map[string]int64 // PV kname → used bytes of the LVs on it
+}
+
+func newRoleIndex(devs []blockdev.Device, inv *Inventory, lvExtents map[string]map[string]int64) roleIndex {
+	r := roleIndex{root: map[string]bool{}, boot: map[string]bool{}, lvUsed: map[string]int64{}}
+	parent := map[string]string{} // partition → disk
+	slaves := map[string][]string{}
+	for _, dv := range devs {
+		slaves[dv.KName] = dv.Slaves
+		for _, p := range dv.Partitions {
+			parent[p.KName] = dv.KName
+		}
+	}
+	// btrfs: a mount through one member stands for all of them.
+	members := map[string][]string{}
+	for _, b := range inv.BtrfsList {
+		for _, dev := range b.Devices {
+			for _, other := range b.Devices {
+				members[strings.TrimPrefix(dev, "/dev/")] = append(members[strings.TrimPrefix(dev, "/dev/")], strings.TrimPrefix(other, "/dev/"))
+			}
+		}
+	}
+	// LVM: an LV stands for the PVs its VG is made of (active or not).
+	lvPVs := map[string][]string{}
+	for _, vg := range inv.VolumeGroups {
+		var pvs []string
+		for _, c := range vg.Components {
+			pvs = append(pvs, strings.TrimPrefix(c, "/dev/"))
+		}
+		for _, lv := range vg.LogicalVolumes {
+			if lv.Device != "" {
+				lvPVs[strings.TrimPrefix(lv.Device, "/dev/")] = pvs
+			}
+			if lv.Usage != nil && lv.Migrate && len(pvs) > 0 {
+				attributeUsed(r.lvUsed, lv.Usage.UsedSize, lvExtents[lv.UUID], pvs)
+			}
+		}
+	}
+	var disksOf func(k string, seen map[string]bool) []string
+	disksOf = func(k string, seen map[string]bool) []string {
+		if seen[k] {
+			return nil
+		}
+		seen[k] = true
+		if p, ok := parent[k]; ok {
+			return []string{p}
+		}
+		var out []string
+		next := append(append(append([]string{}, slaves[k]...), members[k]...), lvPVs[k]...)
+		for _, s := range next {
+			out = append(out, disksOf(s, seen)...)
+		}
+		if len(next) == 0 {
+			out = append(out, k)
+		}
+		return out
+	}
+	for _, m := range inv.Mounts {
+		if m.Device == "" {
+			continue
+		}
+		mps := append([]string{m.MountPoint}, m.OtherMountPoints...)
+		for _, mp := range mps {
+			var set map[string]bool
+			switch mp {
+			case "/":
+				set = r.root
+			case "/boot", "/boot/efi":
+				set = r.boot
+			default:
+				continue
+			}
+			for _, dk := range disksOf(strings.TrimPrefix(m.Device, "/dev/"), map[string]bool{}) {
+				set[dk] = true
+			}
+		}
+	}
+	return r
+}
+
+// attributeUsed spreads an LV's used bytes over the PVs it lies on, in proportion to
+// its extents on each (exactly, to the byte, in total); an LV whose extents are not
+// reported directly (raid, mirror and thin data live in sub-LVs) is spread evenly over
+// its VG's PVs.
+func attributeUsed(into map[string]int64, used int64, extents map[string]int64, vgPVs []string) {
+	var total int64
+	for _, n := range extents {
+		total += n
+	}
+	type share struct {
+		pv string
+		w  int64
+	}
+	var shares []share
+	if total > 0 {
+		for pv, n := range extents {
+			shares = append(shares, share{strings.TrimPrefix(pv, "/dev/"), n})
+		}
+		sort.Slice(shares, func(i, j int) bool { return shares[i].pv < shares[j].pv })
+	} else {
+		for _, pv := range vgPVs {
+			shares = append(shares, share{pv, 1})
+			total++
+		}
+	}
+	var given int64
+	for i, s := range shares {
+		part := used * s.w / total
+		if i == len(shares)-1 {
+			part = used - given
+		}
+		into[s.pv] += part
+		given += part
+	}
+}
+
+// markBtrfsMembers shows a multi-device btrfs's mount point on every member partition;
+// its usage stays on the one member it is mounted through, so it counts once.
+func markBtrfsMembers(inv *Inventory) {
+	mp := map[string]string{}
+	for _, b := range inv.BtrfsList {
+		if b.MountPoint == "" {
+			continue
+		}
+		for _, dev := range b.Devices {
+			mp[dev] = b.MountPoint
+		}
+	}
+	for i := range inv.Disks {
+		for j := range inv.Disks[i].PhysicalVolumes {
+			p := &inv.Disks[i].PhysicalVolumes[j]
+			if p.MountPoint == "" && mp[p.Name] != "" {
+				p.MountPoint = mp[p.Name]
+			}
+		}
+		d := &inv.Disks[i]
+		if d.Identity != nil && d.MountPoint == "" && mp[d.Name] != "" {
+			d.MountPoint = mp[d.Name]
+		}
+	}
 }
 
 // partitionUse: /boot and the ESP are BOOT, / is OS, an LVM PV is VOLUME_GROUP, a btrfs

@@ -122,43 +122,80 @@ type Mount struct {
 	FileSystem       string   `json:"file_system"`
 	Root             string   `json:"root"` // path of the mount's root inside the filesystem
 	Options          string   `json:"options"`
+	SubvolID         string   `json:"subvol_id,omitempty"` // btrfs: the mounted subvolume's id
 	Kind             string   `json:"kind"` // block, network, fuse, autofs, virtual
 	Usage            *Usage   `json:"usage,omitempty"`
 	Error            string   `json:"error,omitempty"` // why usage is missing
 }
 
-// VolumeGroup is an LVM volume group (SMS VolumeGroups). Filled by the lvm collector.
+// VolumeGroup is an LVM volume group (SMS VolumeGroups).
 type VolumeGroup struct {
-	Name           string          `json:"name"`
-	Size           int64           `json:"size"`
-	FreeSize       int64           `json:"free_size"`
-	Components     []string        `json:"components"` // member PV devices
+	Name       string   `json:"name"`
+	UUID       string   `json:"uuid"`
+	Size       int64    `json:"size"`
+	FreeSize   int64    `json:"free_size"`
+	ExtentSize int64    `json:"extent_size"`
+	Components []string `json:"components"` // member PV devices (/dev/sda3), in lvm's order
+	// LogicalVolumes lists every LV, hidden sub-LVs included; Migrate marks the ones
+	// whose data a migration copies.
 	LogicalVolumes []LogicalVolume `json:"logical_volumes"`
 }
 
 // LogicalVolume is an LVM logical volume (SMS LogicalVolumes).
 type LogicalVolume struct {
-	Name       string `json:"name"`
-	Path       string `json:"path"`
-	Size       int64  `json:"size"`
-	MountPoint string `json:"mount_point"`
+	Name string `json:"name"`
+	UUID string `json:"uuid"`
+	Path string `json:"path"` // /dev/<vg>/<lv>; "" for hidden sub-LVs
+	Size int64  `json:"size"` // lv_size (virtual size for thin volumes)
+	// Kind: linear, striped, raid, mirror, thin-pool, thin, thin-snapshot, snapshot,
+	// cache-pool, cache, writecache, vdo-pool, vdo, integrity, component.
+	Kind     string `json:"kind"`
+	Hidden   bool   `json:"hidden"`   // an internal sub-LV lvm shows in [brackets]
+	Snapshot bool   `json:"snapshot"` // a thick or thin snapshot of Origin
+	Migrate  bool   `json:"migrate"`  // a data volume: public, not a snapshot, not hidden
+	Origin   string `json:"origin,omitempty"`
+	Pool     string `json:"pool,omitempty"`
+	// Active is absent when lvm cannot tell (no device-mapper in the kernel).
+	Active           *bool    `json:"active,omitempty"`
+	DMName           string   `json:"dm_name"`
+	Device           string   `json:"device,omitempty"` // /dev/dm-N when active
+	DeviceUse        string   `json:"device_use"`
+	MountPoint       string   `json:"mount_point"`
+	OtherMountPoints []string `json:"other_mount_points,omitempty"`
 	Identity
 	Usage *Usage `json:"usage,omitempty"`
 }
 
-// BtrfsFileSystem is one btrfs filesystem (SMS BtrfsFileSystem). Filled by the btrfs collector.
+// BtrfsFileSystem is one btrfs filesystem (SMS BtrfsFileSystem). docs/inventory.md says
+// how each field is derived.
 type BtrfsFileSystem struct {
-	Name      string           `json:"name"`
-	Label     string           `json:"label"`
-	UUID      string           `json:"uuid"`
-	Devices   []string         `json:"devices"`
-	Subvolume []BtrfsSubvolume `json:"subvolumn"`
+	Name                   string           `json:"name"` // the first member device
+	Label                  string           `json:"label"`
+	UUID                   string           `json:"uuid"`
+	Devices                []string         `json:"devices"` // member devices (/dev/sdb1)
+	Mounted                bool             `json:"mounted"`
+	MountPoint             string           `json:"mount_point"`
+	Size                   int64            `json:"size"`            // data bytes used
+	GVolUsedSize           int64            `json:"g_vol_used_size"` // bytes used on the devices, all kinds, with redundancy
+	NodeSize               int64            `json:"nodesize"`
+	SectorSize             int64            `json:"sectorsize"`
+	DataProfile            string           `json:"data_profile"`
+	MetadataProfile        string           `json:"metadata_profile"`
+	SystemProfile          string           `json:"system_profile"`
+	GlobalReserve1         string           `json:"global_reserve1"` // global reserve size in bytes, as a string (SMS's type)
+	DefaultSubvolID        string           `json:"default_subvolid"`
+	DefaultSubvolName      string           `json:"default_subvol_name"`
+	DefaultSubvolMountPath string           `json:"default_subvol_mountpath"`
+	Subvolume              []BtrfsSubvolume `json:"subvolumn"`
 }
 
 // BtrfsSubvolume is one btrfs subvolume or snapshot (SMS BtrfsSubvolumn).
 type BtrfsSubvolume struct {
 	SubvolID        string `json:"subvol_id"`
 	ParentID        string `json:"parent_id"`
-	SubvolName      string `json:"subvol_name"`
+	SubvolName      string `json:"subvol_name"` // path below the top level (id 5)
 	SubvolMountPath string `json:"subvol_mount_path"`
+	SubvolUUID      string `json:"subvol_uuid"`
+	ParentUUID      string `json:"parent_uuid,omitempty"` // the subvolume it is a snapshot of
+	IsSnapshot      bool   `json:"is_snapshot"`
 }

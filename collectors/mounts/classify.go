@@ -2,6 +2,7 @@ package mounts
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/sms-agent/sms-agent/platform"
@@ -103,6 +104,11 @@ func Collapse(ms []MountInfo) []Filesystem {
 func groupKey(m MountInfo) string {
 	dev := m.MajMin()
 	if m.fromMountsTab {
+		// Without device numbers only a /dev source identifies a filesystem; two autofs
+		// or nfs mounts with one source name may be different filesystems.
+		if !strings.HasPrefix(m.Source, "/dev/") {
+			return "line:" + strconv.Itoa(m.ID)
+		}
 		dev = m.FSType + "\x00" + m.Source
 	}
 	if m.FSType == "btrfs" {

@@ -1,0 +1,310 @@
+package inventory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sms-agent/sms-agent/collectors/blockdev"
+	"github.com/sms-agent/sms-agent/collectors/btrfs"
+	"github.com/sms-agent/sms-agent/collectors/fsid"
+	"github.com/sms-agent/sms-agent/collectors/lvm"
+	"github.com/sms-agent/sms-agent/platform"
+)
+
+// hasLVM reports whether the host has LVM: an LVM2_member device or an active LV.
+func hasLVM(devs []blockdev.Device, props map[string]fsid.Props) bool {
+	for _, p := range props {
+		if p.Type == "LVM2_member" {
+			return true
+		}
+	}
+	for _, d := range devs {
+		if strings.HasPrefix(d.DMUUID, "LVM-") {
+			return true
+		}
+	}
+	return false
+}
+
+// lvmResult is the outcome of the one lvm process.
+type lvmResult struct {
+	report *lvm.Report
+	res    platform.Result
+	err    error
+}
+
+func runLVM(ctx context.Context, run platform.Runner, timeout time.Duration) lvmResult {
+	rep, res, err := lvm.Read(ctx, run, timeout)
+	return lvmResult{rep, res, err}
+}
+
+// volumeGroups builds the VGs from the lvm report, joining each active LV to its dm
+// device, identity and mounts.
+func (d *discovery) volumeGroups(r lvmResult, ix deviceIndex, props map[string]fsid.Props, byDev map[string]*deviceMounts) []VolumeGroup {
+	if r.err != nil {
+		d.warn("lvm", r.err)
+	}
+	if diag := lvm.Diagnostics(r.res.Stderr); len(diag) > 0 {
+		d.warn("lvm", fmt.Errorf("lvm fullreport said on stderr: %s", strings.Join(diag, "; ")))
+	}
+	if r.report == nil {
+		return nil
+	}
+	for _, w := range r.report.Warnings() {
+		d.warn("lvm", errors.New(w.Message))
+	}
+	d.lvExtents = lvExtentsOnPVs(r.report)
+	out := []VolumeGroup{}
+	for _, vg := range r.report.VGs {
+		v := VolumeGroup{Name: vg.Name, UUID: vg.UUID, Size: vg.Size, FreeSize: vg.Free, ExtentSize: vg.ExtentSize,
+			Components: append([]string{}, vg.PVs...), LogicalVolumes: []LogicalVolume{}}
+		for _, lv := range r.report.LVsOfUUID(vg.UUID) {
+			l := LogicalVolume{Name: lv.Name, UUID: lv.UUID, Path: lv.Path, Size: lv.Size, Kind: string(lv.Kind),
+				Hidden: lv.Hidden, Snapshot: lv.Snapshot, Migrate: lv.DataLV, Origin: lv.Origin, Pool: lv.Pool,
+				Active: lv.Active, DMName: lv.DMName, DeviceUse: UseNormal}
+			kname := ""
+			if lv.Kernel != nil {
+				kname = ix.byMajMin[lv.Kernel.String()]
+			}
+			if kname == "" && !lv.Hidden {
+				kname = ix.byDMName[lv.DMName]
+			}
+			if kname != "" {
+				l.Device = "/dev/" + kname
+				p := props[kname]
+				l.Identity = Identity{FileSystem: p.Type, UUID: p.UUID, Label: p.Label}
+				if dm := byDev[kname]; dm != nil {
+					l.MountPoint = dm.primary.MountPoint
+					l.OtherMountPoints = append(append([]string{}, dm.primary.OtherMountPoints...), dm.others...)
+					if l.FileSystem == "" {
+						l.FileSystem = dm.primary.FileSystem
+					}
+					if u := dm.primary.Usage; u != nil {
+						uu := *u
+						l.Usage = &uu
+					}
+				}
+			}
+			switch l.MountPoint {
+			case "/":
+				l.DeviceUse = UseOS
+			case "/boot", "/boot/efi":
+				l.DeviceUse = UseBoot
+			}
+			v.LogicalVolumes = append(v.LogicalVolumes, l)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// btrfsResult is what the btrfs commands said about one mounted filesystem.
+type btrfsResult struct {
+	subvols    []btrfs.Subvolume
+	def        *btrfs.DefaultSubvolume
+	errs       []error
+	mountPoint string
+}
+
+// runBtrfs runs the two commands sysfs cannot replace — the subvolume list and the
+// default subvolume — concurrently, on the filesystem's primary mount point.
+func runBtrfs(ctx context.Context, run platform.Runner, mnt string, timeout time.Duration) btrfsResult {
+	r := btrfsResult{mountPoint: mnt}
+	var wg sync.WaitGroup
+	var listErr, defErr error
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		res, err := run.Run(ctx, platform.Command{Argv: btrfs.SubvolumeListArgv(mnt), Timeout: timeout})
+		if err != nil {
+			listErr = fmt.Errorf("btrfs %s: subvolumes unknown: %w", mnt, err)
+			return
+		}
+		if r.subvols, err = btrfs.ParseSubvolumeList(res.Stdout); err != nil {
+			listErr = fmt.Errorf("btrfs %s: parse subvolume list: %w", mnt, err)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		res, err := run.Run(ctx, platform.Command{Argv: btrfs.GetDefaultArgv(mnt), Timeout: timeout})
+		if err != nil {
+			defErr = fmt.Errorf("btrfs %s: default subvolume unknown: %w", mnt, err)
+			return
+		}
+		if r.def, err = btrfs.ParseGetDefault(res.Stdout); err != nil {
+			defErr = fmt.Errorf("btrfs %s: parse get-default: %w", mnt, err)
+		}
+	}()
+	wg.Wait()
+	for _, e := range []error{listErr, defErr} {
+		if e != nil {
+			r.errs = append(r.errs, e)
+		}
+	}
+	return r
+}
+
+// btrfsMount is a mounted subvolume of a filesystem.
+type btrfsMount struct {
+	subvolID string
+	m        *Mount
+}
+
+// btrfsPlan finds the mounted btrfs filesystems in sysfs and the mount point each is
+// read through.
+type btrfsPlan struct {
+	sys     []btrfs.SysFS
+	mountOf map[string]string       // uuid → primary mount point
+	mounts  map[string][]btrfsMount // uuid → mounted subvolumes
+}
+
+func planBtrfs(sys []btrfs.SysFS, inv *Inventory) btrfsPlan {
+	p := btrfsPlan{sys: sys, mountOf: map[string]string{}, mounts: map[string][]btrfsMount{}}
+	for _, fs := range sys {
+		members := map[string]bool{}
+		for _, dv := range fs.Devices {
+			members["/dev/"+dv.Name] = true
+		}
+		for i := range inv.Mounts {
+			m := &inv.Mounts[i]
+			if m.FileSystem != "btrfs" || !members[m.Device] {
+				continue
+			}
+			id := optionValue(m.Options, "subvolid")
+			p.mounts[fs.UUID] = append(p.mounts[fs.UUID], btrfsMount{subvolID: id, m: m})
+			if _, ok := p.mountOf[fs.UUID]; !ok {
+				p.mountOf[fs.UUID] = m.MountPoint
+			}
+		}
+	}
+	return p
+}
+
+// optionValue returns the value of key=value in a comma-separated option list.
+func optionValue(opts, key string) string {
+	for _, o := range strings.Split(opts, ",") {
+		if k, v, ok := strings.Cut(o, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// btrfsFilesystems assembles every btrfs filesystem: the mounted ones from sysfs and
+// the commands, the others from the probed identities.
+func (d *discovery) btrfsFilesystems(p btrfsPlan, results map[string]btrfsResult, props map[string]fsid.Props, probed []string) []BtrfsFileSystem {
+	out := []BtrfsFileSystem{}
+	seen := map[string]bool{}
+	for _, fs := range p.sys {
+		seen[fs.UUID] = true
+		b := BtrfsFileSystem{UUID: fs.UUID, Label: fs.Label, NodeSize: fs.NodeSize, SectorSize: fs.SectorSize,
+			Devices: []string{}, Subvolume: []BtrfsSubvolume{}, Mounted: true, MountPoint: p.mountOf[fs.UUID]}
+		for _, dv := range fs.Devices {
+			b.Devices = append(b.Devices, "/dev/"+dv.Name)
+		}
+		if len(b.Devices) > 0 {
+			b.Name = b.Devices[0]
+		}
+		b.DataProfile, b.MetadataProfile, b.SystemProfile = fs.Data.ProfileNames(), fs.Metadata.ProfileNames(), fs.System.ProfileNames()
+		if fs.Mixed != nil && fs.Data == nil {
+			b.DataProfile, b.MetadataProfile = fs.Mixed.ProfileNames(), fs.Mixed.ProfileNames()
+		}
+		for _, a := range []*btrfs.Allocation{fs.Data, fs.Metadata, fs.System, fs.Mixed} {
+			if a == nil {
+				continue
+			}
+			if a == fs.Data || (a == fs.Mixed && fs.Data == nil) {
+				b.Size += a.BytesUsed
+			}
+			if a.DiskUsed != nil {
+				b.GVolUsedSize += *a.DiskUsed
+			} else {
+				b.GVolUsedSize += a.BytesUsed
+			}
+		}
+		if fs.GlobalRsvSize != nil {
+			b.GlobalReserve1 = strconv.FormatInt(*fs.GlobalRsvSize, 10)
+		}
+		mountPathOf := func(id string) string {
+			for _, bm := range p.mounts[fs.UUID] {
+				if bm.subvolID == id {
+					return bm.m.MountPoint
+				}
+			}
+			return ""
+		}
+		r, ok := results[fs.UUID]
+		if !ok {
+			d.warn("btrfs", fmt.Errorf("btrfs %s: no mount point found to read its subvolumes", fs.UUID))
+		}
+		for _, e := range r.errs {
+			d.warn("btrfs", e)
+		}
+		for _, sv := range r.subvols {
+			id := strconv.FormatUint(sv.ID, 10)
+			b.Subvolume = append(b.Subvolume, BtrfsSubvolume{SubvolID: id, ParentID: strconv.FormatUint(sv.Parent, 10),
+				SubvolName: sv.Path, SubvolMountPath: mountPathOf(id), SubvolUUID: sv.UUID, ParentUUID: sv.ParentUUID,
+				IsSnapshot: sv.IsSnapshot})
+		}
+		if r.def != nil {
+			id := strconv.FormatUint(r.def.ID, 10)
+			b.DefaultSubvolID = id
+			b.DefaultSubvolName = r.def.Path
+			if r.def.TopLevel {
+				b.DefaultSubvolName = "<FS_TREE>"
+			}
+			b.DefaultSubvolMountPath = mountPathOf(id)
+		}
+		out = append(out, b)
+	}
+	// Filesystems the kernel does not know (not mounted): what blkid/udev said.
+	byUUID := map[string][]string{}
+	var order []string
+	for _, k := range probed {
+		pp := props[k]
+		if pp.Type != "btrfs" || pp.UUID == "" || seen[pp.UUID] {
+			continue
+		}
+		if _, ok := byUUID[pp.UUID]; !ok {
+			order = append(order, pp.UUID)
+		}
+		byUUID[pp.UUID] = append(byUUID[pp.UUID], "/dev/"+k)
+	}
+	for _, u := range order {
+		devs := byUUID[u]
+		sort.Strings(devs)
+		label := ""
+		if k := strings.TrimPrefix(devs[0], "/dev/"); props[k].Label != "" {
+			label = props[k].Label
+		}
+		out = append(out, BtrfsFileSystem{Name: devs[0], UUID: u, Label: label, Devices: devs, Subvolume: []BtrfsSubvolume{}})
+		d.warn("btrfs", fmt.Errorf("btrfs %s on %s is not mounted: its subvolumes, profiles and usage are unknown", u, strings.Join(devs, ",")))
+	}
+	return out
+}
+
+// lvExtentsOnPVs counts, for each LV, its extents on each PV (by PV device name), from
+// lvm's PV segments. LVs whose data sits in sub-LVs (raid, mirror, thin) have none.
+func lvExtentsOnPVs(rep *lvm.Report) map[string]map[string]int64 {
+	pvName := map[string]string{}
+	for _, pv := range rep.PVs {
+		pvName[pv.UUID] = pv.Name
+	}
+	out := map[string]map[string]int64{}
+	for _, seg := range rep.PVSegs {
+		if seg.LVUUID == "" {
+			continue
+		}
+		if out[seg.LVUUID] == nil {
+			out[seg.LVUUID] = map[string]int64{}
+		}
+		out[seg.LVUUID][pvName[seg.PVUUID]] += seg.Size
+	}
+	return out
+}
