@@ -2,11 +2,11 @@ package sms
 
 // The mapping of LVM volume groups and btrfs filesystems, kept apart because the
 // inventory's VolumeGroup, LogicalVolume and BtrfsFileSystem are still growing: when a
-// collector learns a value SMS wants, set it here and drop its name from the
-// "unknown" warning.
+// collector learns a value SMS wants, set it here.
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/sms-agent/sms-agent/agent/inventory"
@@ -48,9 +48,15 @@ func volumeGroup(vg inventory.VolumeGroup) (VolumeGroups, []string) {
 	}
 	var warns []string
 	for _, lv := range vg.LogicalVolumes {
+		if !lv.Migrate { // hidden sub-LVs, pools, snapshots: their data is not copied
+			continue
+		}
 		l := LogicalVolumes{
 			Name: lv.Name, FileSystem: lv.FileSystem, MountPoint: lv.MountPoint, Size: lv.Size,
-			DeviceUse: useOfMountPoint(lv.MountPoint),
+			DeviceUse: lv.DeviceUse,
+		}
+		if l.DeviceUse == "" {
+			l.DeviceUse = useOfMountPoint(lv.MountPoint)
 		}
 		if u := lv.Usage; u != nil {
 			l.UsedSize, l.FreeSize, l.InodeSize = u.UsedSize, u.FreeSize, u.InodeNums
@@ -77,19 +83,24 @@ func useOfMountPoint(mp string) string {
 }
 
 func btrfsFileSystem(fs inventory.BtrfsFileSystem) (BtrfsFileSystem, []string) {
-	// The required fields the inventory does not carry yet; they are sent as 0 or "".
-	btrfsUnknown := []string{"size", "nodesize", "sectorsize", "data_profile", "system_profile",
-		"metadata_profile", "global_reserve1", "g_vol_used_size", "default_subvolid",
-		"default_subvol_name", "default_subvol_mountpath", "subvolumn[].is_snapshot"}
 	out := BtrfsFileSystem{
 		Name: fs.Name, Label: fs.Label, UUID: fs.UUID, Device: strings.Join(fs.Devices, ","),
-		Subvolumn: []BtrfsSubvolumn{},
+		Size: fs.Size, Nodesize: fs.NodeSize, Sectorsize: fs.SectorSize,
+		DataProfile: fs.DataProfile, SystemProfile: fs.SystemProfile, MetadataProfile: fs.MetadataProfile,
+		GlobalReserve1: fs.GlobalReserve1, GVolUsedSize: fs.GVolUsedSize,
+		DefaultSubvolID: fs.DefaultSubvolID, DefaultSubvolName: fs.DefaultSubvolName,
+		DefaultSubvolMountpath: fs.DefaultSubvolMountPath,
+		Subvolumn:              []BtrfsSubvolumn{},
 	}
 	for _, s := range fs.Subvolume {
 		out.Subvolumn = append(out.Subvolumn, BtrfsSubvolumn{
-			UUID: fs.UUID, SubvolID: s.SubvolID, ParentID: s.ParentID,
+			UUID: fs.UUID, IsSnapshot: strconv.FormatBool(s.IsSnapshot), SubvolID: s.SubvolID, ParentID: s.ParentID,
 			SubvolName: s.SubvolName, SubvolMountPath: s.SubvolMountPath,
 		})
 	}
-	return out, []string{fmt.Sprintf("btrfs %s: %s not in the inventory, sent as 0 or \"\"", fs.UUID, strings.Join(btrfsUnknown, ", "))}
+	var warns []string
+	if fs.NodeSize == 0 || fs.DataProfile == "" {
+		warns = append(warns, fmt.Sprintf("btrfs %s: sizes and profiles unknown (not mounted, or btrfs tools missing), sent as 0 or \"\"", fs.UUID))
+	}
+	return out, warns
 }

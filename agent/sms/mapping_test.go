@@ -58,13 +58,18 @@ func lvmInventory() *inventory.Inventory {
 	inv.VolumeGroups = []inventory.VolumeGroup{{
 		Name: "vg0", Size: 10<<30 - 4<<20, FreeSize: 2 << 30, Components: []string{"/dev/vdb1"},
 		LogicalVolumes: []inventory.LogicalVolume{
-			{Name: "data", Path: "/dev/vg0/data", Size: 6 << 30, MountPoint: "/data", Identity: inventory.Identity{FileSystem: "xfs"},
+			{Name: "data", Path: "/dev/vg0/data", Size: 6 << 30, Migrate: true, MountPoint: "/data", Identity: inventory.Identity{FileSystem: "xfs"},
 				Usage: &inventory.Usage{UsedSize: 1 << 30, FreeSize: 5 << 30, InodeNums: 3145728, BlockSize: 4096, BlockCount: 1572864}},
-			{Name: "scratch", Path: "/dev/vg0/scratch", Size: 1 << 30, Identity: inventory.Identity{FileSystem: "ext4"}},
+			{Name: "scratch", Path: "/dev/vg0/scratch", Size: 1 << 30, Migrate: true, Identity: inventory.Identity{FileSystem: "ext4"}},
+			{Name: "snap", Path: "/dev/vg0/snap", Size: 1 << 30, Snapshot: true, Kind: "snapshot"},
+			{Name: "pool_tmeta", Size: 4 << 20, Hidden: true, Kind: "component"},
 		},
 	}}
-	inv.BtrfsList = []inventory.BtrfsFileSystem{{Name: "/dev/vdd", UUID: "b7", Devices: []string{"/dev/vdd"},
-		Subvolume: []inventory.BtrfsSubvolume{{SubvolID: "256", ParentID: "5", SubvolName: "@home", SubvolMountPath: "/home"}}}}
+	inv.BtrfsList = []inventory.BtrfsFileSystem{{Name: "/dev/vdd", UUID: "b7", Devices: []string{"/dev/vdd"}, Mounted: true, MountPoint: "/home",
+		Size: 1 << 30, GVolUsedSize: 2 << 30, NodeSize: 16384, SectorSize: 4096, DataProfile: "single", MetadataProfile: "dup", SystemProfile: "dup",
+		GlobalReserve1: "3670016", DefaultSubvolID: "5", DefaultSubvolName: "<FS_TREE>", DefaultSubvolMountPath: "/home",
+		Subvolume: []inventory.BtrfsSubvolume{{SubvolID: "256", ParentID: "5", SubvolName: "@home", SubvolMountPath: "/home"},
+			{SubvolID: "257", ParentID: "5", SubvolName: "@home-snap", IsSnapshot: true}}}}
 	return inv
 }
 
@@ -96,12 +101,16 @@ func TestBuildTargetServerLayout(t *testing.T) {
 	if d := cmp.Diff(wantVG, ts.VolumeGroups); d != "" {
 		t.Errorf("volume groups (-want +got):\n%s", d)
 	}
-	wantBtrfs := []BtrfsFileSystem{{Name: "/dev/vdd", UUID: "b7", Device: "/dev/vdd", Subvolumn: []BtrfsSubvolumn{
-		{UUID: "b7", SubvolID: "256", ParentID: "5", SubvolName: "@home", SubvolMountPath: "/home"}}}}
+	wantBtrfs := []BtrfsFileSystem{{Name: "/dev/vdd", UUID: "b7", Device: "/dev/vdd",
+		Size: 1 << 30, GVolUsedSize: 2 << 30, Nodesize: 16384, Sectorsize: 4096, DataProfile: "single", MetadataProfile: "dup", SystemProfile: "dup",
+		GlobalReserve1: "3670016", DefaultSubvolID: "5", DefaultSubvolName: "<FS_TREE>", DefaultSubvolMountpath: "/home",
+		Subvolumn: []BtrfsSubvolumn{
+			{UUID: "b7", IsSnapshot: "false", SubvolID: "256", ParentID: "5", SubvolName: "@home", SubvolMountPath: "/home"},
+			{UUID: "b7", IsSnapshot: "true", SubvolID: "257", ParentID: "5", SubvolName: "@home-snap"}}}}
 	if d := cmp.Diff(wantBtrfs, ts.BtrfsList); d != "" {
 		t.Errorf("btrfs (-want +got):\n%s", d)
 	}
-	if len(warns) != 2 || !strings.Contains(warns[0], "vg0/scratch is not mounted") || !strings.Contains(warns[1], "btrfs b7: size, nodesize") {
+	if len(warns) != 1 || !strings.Contains(warns[0], "vg0/scratch is not mounted") {
 		t.Errorf("warnings = %q", warns)
 	}
 }
