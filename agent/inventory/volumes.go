@@ -176,24 +176,13 @@ func planBtrfs(sys []btrfs.SysFS, inv *Inventory) btrfsPlan {
 			if m.FileSystem != "btrfs" || !members[m.Device] {
 				continue
 			}
-			id := optionValue(m.Options, "subvolid")
-			p.mounts[fs.UUID] = append(p.mounts[fs.UUID], btrfsMount{subvolID: id, m: m})
+			p.mounts[fs.UUID] = append(p.mounts[fs.UUID], btrfsMount{subvolID: m.SubvolID, m: m})
 			if _, ok := p.mountOf[fs.UUID]; !ok {
 				p.mountOf[fs.UUID] = m.MountPoint
 			}
 		}
 	}
 	return p
-}
-
-// optionValue returns the value of key=value in a comma-separated option list.
-func optionValue(opts, key string) string {
-	for _, o := range strings.Split(opts, ",") {
-		if k, v, ok := strings.Cut(o, "="); ok && k == key {
-			return v
-		}
-	}
-	return ""
 }
 
 // btrfsFilesystems assembles every btrfs filesystem: the mounted ones from sysfs and

@@ -147,7 +147,7 @@ size=320MiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4
 size=32MiB, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F
 `)
 	sh(t, "mkfs.vfat", "-n", "ESP", diskA+"p1")
-	sh(t, "mkfs.ext4", "-q", "-L", "root fs", diskA+"p2")
+	sh(t, "mkfs.ext4", "-q", "-E", "lazy_itable_init=0,lazy_journal_init=0", "-L", "root fs", diskA+"p2")
 	sh(t, "mkfs.xfs", "-q", "-f", "-L", "data", diskA+"p3")
 	sh(t, "mkswap", "-L", "swap", diskA+"p4")
 	mount(t, diskA+"p2", filepath.Join(mnt, "root space"))
@@ -162,18 +162,19 @@ size=32MiB, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F
 	// Disk B, MBR: ext4 mounted, ext2 left unmounted.
 	diskB, fileB := loopDevice(t, work, 200)
 	partition(t, diskB, "label: dos\nsize=100MiB, type=83\ntype=83\n")
-	sh(t, "mkfs.ext4", "-q", diskB+"p1")
-	sh(t, "mkfs.ext2", "-q", "-L", "cold", diskB+"p2")
+	sh(t, "mkfs.ext4", "-q", "-E", "lazy_itable_init=0,lazy_journal_init=0", diskB+"p1")
+	sh(t, "mkfs.ext2", "-q", "-E", "lazy_itable_init=0", "-L", "cold", diskB+"p2")
 	mount(t, diskB+"p1", filepath.Join(mnt, "mbr"))
 
 	// Disk C: ext4 on the whole disk, no partition table.
 	diskC, fileC := loopDevice(t, work, 64)
-	sh(t, "mkfs.ext4", "-q", "-L", "whole", diskC)
+	sh(t, "mkfs.ext4", "-q", "-E", "lazy_itable_init=0,lazy_journal_init=0", "-L", "whole", diskC)
 	mount(t, diskC, filepath.Join(mnt, "whole"))
 
 	sh(t, "sync")
 	deadFUSE(t, filepath.Join(mnt, "dead fuse"))
 
+	recordHost(t, "loop-partitions", diskA, diskB, diskC)
 	etcBefore, runBefore := treeDigest(t, "/etc"), treeDigest(t, "/run")
 	devBefore := map[string]string{}
 	for _, f := range []string{fileA, fileB, fileC} {

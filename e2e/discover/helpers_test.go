@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -156,4 +157,27 @@ func blkidProbe(t *testing.T, dev string) map[string]string {
 		}
 	}
 	return m
+}
+
+var recordHosts = flag.Bool("record-hosts", false, "also capture each layout into testdata/hosts (then run the inventory golden tests with -update)")
+
+// recordHost captures the current layout as testdata/hosts/NAME.tar.gz, with the
+// devices it was taken with in NAME.devices, when -record-hosts is given.
+func recordHost(t *testing.T, name string, devices ...string) {
+	t.Helper()
+	if !*recordHosts {
+		return
+	}
+	base := filepath.Join("..", "..", "testdata", "hosts", name)
+	_, stderr, code := agentRun(t, "capture", "--out", base+".tar.gz", "--devices", strings.Join(devices, ","))
+	if code != 0 && code != 3 {
+		t.Fatalf("capture %s: exit %d: %s", name, code, stderr)
+	}
+	if err := os.WriteFile(base+".devices", []byte(strings.Join(devices, ",")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(base+".tar.gz", 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recorded %s.tar.gz", base)
 }

@@ -137,7 +137,7 @@ func MakeLV(t testing.TB, devs []string, args ...string) {
 func MkfsBtrfs(t testing.TB, label string, opts []string, devs ...string) string {
 	t.Helper()
 	Run(t, append(append([]string{"mkfs.btrfs", "-q", "-f", "-L", label}, opts...), devs...)...)
-	return strings.TrimSpace(Run(t, "blkid", "-s", "UUID", "-o", "value", devs[0]))
+	return strings.TrimSpace(Run(t, "blkid", "-c", "/dev/null", "-s", "UUID", "-o", "value", devs[0]))
 }
 
 // Mount mounts dev on a new directory under t.TempDir() (options may be "") and returns
