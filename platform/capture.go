@@ -31,6 +31,15 @@ type Manifest struct {
 	Privileged   bool              `json:"privileged"`
 	Commands     []RecordedCommand `json:"commands"`
 	Statfs       []StatfsOutcome   `json:"statfs"`
+	// Interfaces are the network interfaces and their addresses (netlink, not files),
+	// for registering a source from a capture.
+	Interfaces []NetInterface `json:"interfaces,omitempty"`
+}
+
+// NetInterface is one network interface and its addresses in CIDR form ("10.0.0.5/24").
+type NetInterface struct {
+	Name  string   `json:"name"`
+	Addrs []string `json:"addrs"`
 }
 
 // Capture is a host replayed from a capture archive or a root-like directory.
@@ -220,11 +229,13 @@ func WriteCapture(w io.Writer, fsys FS, rec *FileRecorder, m Manifest) error {
 		if st, err := os.Stat(fsys.Path(real)); err == nil && st.IsDir() {
 			b.add(real, tar.TypeDir, nil)
 		} else if err == nil {
-			content, _ := os.ReadFile(fsys.Path(real))
-			if len(content) > MaxFileSize {
-				content = content[:MaxFileSize]
+			// Only its existence was asked: an empty placeholder, never the content (it
+			// may be a program, like /usr/sbin/tc: captures hold data only).
+			if _, read := rec.files[p]; !read {
+				if _, have := b.entries[strings.TrimPrefix(real, "/")]; !have {
+					b.add(real, tar.TypeReg, nil)
+				}
 			}
-			b.add(real, tar.TypeReg, content)
 		}
 	}
 	rec.mu.Unlock()

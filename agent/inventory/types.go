@@ -123,7 +123,7 @@ type Mount struct {
 	Root             string   `json:"root"` // path of the mount's root inside the filesystem
 	Options          string   `json:"options"`
 	SubvolID         string   `json:"subvol_id,omitempty"` // btrfs: the mounted subvolume's id
-	Kind             string   `json:"kind"` // block, network, fuse, autofs, virtual
+	Kind             string   `json:"kind"`                // block, network, fuse, autofs, virtual
 	Usage            *Usage   `json:"usage,omitempty"`
 	Error            string   `json:"error,omitempty"` // why usage is missing
 }

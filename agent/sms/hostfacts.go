@@ -70,6 +70,38 @@ func LiveInterfaces() ([]Interface, error) {
 	return out, nil
 }
 
+// ToCapture converts interfaces for a capture manifest.
+func ToCapture(ifs []Interface) []platform.NetInterface {
+	out := make([]platform.NetInterface, 0, len(ifs))
+	for _, i := range ifs {
+		n := platform.NetInterface{Name: i.Name, Addrs: []string{}}
+		for _, a := range i.Addrs {
+			n.Addrs = append(n.Addrs, a.String())
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// CapturedInterfaces returns an Interfaces func that answers from a capture manifest.
+func CapturedInterfaces(ifs []platform.NetInterface) func() ([]Interface, error) {
+	return func() ([]Interface, error) {
+		out := make([]Interface, 0, len(ifs))
+		for _, n := range ifs {
+			it := Interface{Name: n.Name}
+			for _, a := range n.Addrs {
+				p, err := netip.ParsePrefix(a)
+				if err != nil {
+					return nil, fmt.Errorf("capture: interface %s: address %q: %w", n.Name, a, err)
+				}
+				it.Addrs = append(it.Addrs, p)
+			}
+			out = append(out, it)
+		}
+		return out, nil
+	}
+}
+
 // Gather reads every fact it can; warnings say which could not be read.
 func (r FactReader) Gather() (HostFacts, []string) {
 	var f HostFacts

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sms-agent/sms-agent/agent/inventory"
+	"github.com/sms-agent/sms-agent/agent/sms"
 	"github.com/sms-agent/sms-agent/platform"
 )
 
@@ -186,8 +187,16 @@ func runCapture(ctx context.Context, a *app, args []string) int {
 		a.errorf("capture: %v", err)
 		return exitFailure
 	}
+	// The host facts a registration needs (network files, boot loader, tools) are
+	// recorded too, and the interface addresses, which no file holds.
+	sms.FactReader{FS: h.FS}.Gather()
 	m := platform.Manifest{Created: created, AgentVersion: a.Version, Privileged: h.Privileged,
 		Commands: rrun.Recorded(), Statfs: rstat.Recorded()}
+	if ifs, err := sms.LiveInterfaces(); err == nil {
+		m.Interfaces = sms.ToCapture(ifs)
+	} else {
+		fmt.Fprintf(a.Stderr, "warning: capture: network interfaces: %v\n", err)
+	}
 	if err := writeFileAtomic(out, func(w io.Writer) error { return platform.WriteCapture(w, h.FS, frec, m) }); err != nil {
 		a.errorf("capture: write %s: %v", out, err)
 		return exitFailure

@@ -262,9 +262,17 @@ func (h *hostInput) load(ctx context.Context, a *app, wantFacts bool) (*inventor
 		}
 		defer c.Close()
 		var w []string
-		facts, w = sms.FactReader{FS: c.Host(time.Now).FS}.Gather()
-		warns = append(warns, w...)
-		warns = append(warns, "host facts: interface addresses are not in a capture (give --facts)")
+		r := sms.FactReader{FS: c.Host(time.Now).FS}
+		if c.Manifest != nil && len(c.Manifest.Interfaces) > 0 {
+			r.Interfaces = sms.CapturedInterfaces(c.Manifest.Interfaces)
+		}
+		facts, w = r.Gather()
+		for _, s := range w {
+			warns = append(warns, "host facts: "+s)
+		}
+		if r.Interfaces == nil {
+			warns = append(warns, "host facts: the capture holds no interface addresses (give --facts)")
+		}
 	default:
 		var w []string
 		facts, w = sms.FactReader{FS: platform.NewFS("/"), Interfaces: sms.LiveInterfaces}.Gather()
