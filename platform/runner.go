@@ -206,6 +206,9 @@ func NewReplayRunner(cmds []RecordedCommand) *ReplayRunner {
 
 // Run returns the recorded outcome of c.Argv.
 func (r *ReplayRunner) Run(_ context.Context, c Command) (Result, error) {
+	if len(c.Argv) == 0 {
+		return Result{}, errors.New("run: empty command")
+	}
 	rc, ok := r.byArgv[key(c.Argv)]
 	if !ok {
 		return Result{ExitCode: -1}, fmt.Errorf("%s: %w (not recorded)", c.Argv[0], ErrToolUnavailable)

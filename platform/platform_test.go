@@ -1,0 +1,213 @@
+package platform
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMain(m *testing.M) {
+	// The test binary doubles as the statfs helper child, as sms-agent does.
+	if len(os.Args) > 1 && os.Args[1] == "__statfs" {
+		if err := ServeStatfs(os.Stdin, os.Stdout); err != nil {
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func runner() ExecRunner {
+	return ExecRunner{Env: []string{"LC_ALL=C", "PATH=/usr/bin:/bin"}}
+}
+
+func TestExecRunner(t *testing.T) {
+	ctx := context.Background()
+	res, err := runner().Run(ctx, Command{Argv: []string{"sh", "-c", "echo out; echo err >&2; echo $LC_ALL $EXTRA"}, Env: []string{"EXTRA=x"}})
+	if err != nil || string(res.Stdout) != "out\nC x\n" || string(res.Stderr) != "err\n" || res.ExitCode != 0 {
+		t.Errorf("got %q %q %d %v", res.Stdout, res.Stderr, res.ExitCode, err)
+	}
+	res, err = runner().Run(ctx, Command{Argv: []string{"sh", "-c", "echo partial; echo 'no such VG' >&2; exit 5"}})
+	var ee *ExitError
+	if !errors.As(err, &ee) || ee.Code != 5 || res.ExitCode != 5 || string(res.Stdout) != "partial\n" {
+		t.Fatalf("exit: %+v %v", res, err)
+	}
+	if want := `sh -c echo partial; echo 'no such VG' >&2; exit 5: exit status 5: "no such VG"`; err.Error() != want {
+		t.Errorf("error %q; want %q", err, want)
+	}
+	if _, err := runner().Run(ctx, Command{Argv: []string{"no-such-tool-sms"}}); !errors.Is(err, ErrToolUnavailable) {
+		t.Errorf("missing tool: %v", err)
+	}
+	start := time.Now()
+	_, err = runner().Run(ctx, Command{Argv: []string{"sleep", "30"}, Timeout: 200 * time.Millisecond})
+	if !errors.Is(err, ErrTimeout) || time.Since(start) > 10*time.Second {
+		t.Errorf("timeout: %v after %v", err, time.Since(start))
+	}
+}
+
+func TestRecordReplay(t *testing.T) {
+	rec := &RecordRunner{Inner: runner()}
+	ctx := context.Background()
+	_, _ = rec.Run(ctx, Command{Argv: []string{"sh", "-c", "echo hi; exit 3"}})
+	_, _ = rec.Run(ctx, Command{Argv: []string{"no-such-tool-sms", "x"}})
+	_, _ = rec.Run(ctx, Command{Argv: []string{"sleep", "5"}, Timeout: 50 * time.Millisecond})
+	rp := NewReplayRunner(rec.Recorded())
+	res, err := rp.Run(ctx, Command{Argv: []string{"sh", "-c", "echo hi; exit 3"}})
+	var ee *ExitError
+	if !errors.As(err, &ee) || ee.Code != 3 || string(res.Stdout) != "hi\n" {
+		t.Errorf("replayed exit: %+v %v", res, err)
+	}
+	if _, err := rp.Run(ctx, Command{Argv: []string{"no-such-tool-sms", "x"}}); !errors.Is(err, ErrToolUnavailable) {
+		t.Errorf("replayed unavailable: %v", err)
+	}
+	if _, err := rp.Run(ctx, Command{Argv: []string{"sleep", "5"}}); !errors.Is(err, ErrTimeout) {
+		t.Errorf("replayed timeout: %v", err)
+	}
+	if _, err := rp.Run(ctx, Command{Argv: []string{"sh", "-c", "other"}}); !errors.Is(err, ErrToolUnavailable) {
+		t.Errorf("unrecorded argv: %v", err)
+	}
+}
+
+func TestHelperStatfs(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	h := HelperStatfs{Argv: []string{exe, "__statfs"}, Timeout: 5 * time.Second}
+	out := h.Statfs(context.Background(), []string{dir, filepath.Join(dir, "missing")})
+	if o := out[dir]; o.Stat == nil || o.Stat.Blocks == 0 || o.Stat.Bsize == 0 {
+		t.Errorf("statfs %s: %+v", dir, o)
+	}
+	if o := out[filepath.Join(dir, "missing")]; o.Stat != nil || !strings.Contains(o.Error().Error(), "no such file") {
+		t.Errorf("statfs missing: %+v", o)
+	}
+}
+
+// A helper that never answers stands for a statfs stuck on a dead mount: every path
+// times out, and Statfs returns on time.
+func TestHelperStatfsAbandonsStuckChild(t *testing.T) {
+	h := HelperStatfs{Argv: []string{"/bin/sleep", "60"}, Timeout: 300 * time.Millisecond}
+	start := time.Now()
+	out := h.Statfs(context.Background(), []string{"/a", "/b"})
+	if el := time.Since(start); el > 10*time.Second {
+		t.Fatalf("Statfs took %v", el)
+	}
+	for _, p := range []string{"/a", "/b"} {
+		err := out[p].Error()
+		if !errors.Is(err, ErrTimeout) || err.Error() != "statfs timed out after 300ms" {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+}
+
+func TestCaptureRoundTrip(t *testing.T) {
+	root := t.TempDir()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.MkdirAll(filepath.Join(root, "sys/devices/pci0000:00/block/sda/sda1"), 0o755))
+	must(os.MkdirAll(filepath.Join(root, "sys/block"), 0o755))
+	must(os.WriteFile(filepath.Join(root, "sys/devices/pci0000:00/block/sda/size"), []byte("2048\n"), 0o644))
+	must(os.WriteFile(filepath.Join(root, "sys/devices/pci0000:00/block/sda/sda1/partition"), []byte("1\n"), 0o644))
+	must(os.WriteFile(filepath.Join(root, "sys/devices/pci0000:00/block/sda/secret"), []byte("not read\n"), 0o644))
+	must(os.Symlink("../devices/pci0000:00/block/sda", filepath.Join(root, "sys/block/sda")))
+	rec := NewFileRecorder()
+	fsys := NewFS(root).WithRecorder(rec)
+	if _, err := fsys.ReadDir("/sys/block"); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := fsys.ReadString("/sys/block/sda/size"); err != nil || s != "2048" {
+		t.Fatalf("%q %v", s, err)
+	}
+	if !fsys.Exists("/sys/block/sda/sda1/partition") {
+		t.Fatal("partition missing")
+	}
+	var buf bytes.Buffer
+	m := Manifest{Created: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Privileged: true,
+		Commands: []RecordedCommand{{Argv: []string{"blkid"}, Stdout: "x"}}}
+	must(WriteCapture(&buf, NewFS(root), rec, m))
+	arch := filepath.Join(t.TempDir(), "c.tar.gz")
+	must(os.WriteFile(arch, buf.Bytes(), 0o600))
+	c, err := OpenCapture(arch, t.TempDir())
+	must(err)
+	defer c.Close()
+	rfs := NewFS(c.Dir)
+	if s, err := rfs.ReadString("/sys/block/sda/size"); err != nil || s != "2048" {
+		t.Errorf("replayed size %q %v", s, err)
+	}
+	if l, err := rfs.Readlink("/sys/block/sda"); err != nil || l != "../devices/pci0000:00/block/sda" {
+		t.Errorf("replayed link %q %v", l, err)
+	}
+	if b, err := rfs.ReadFile("/sys/block/sda/sda1/partition"); err != nil || len(b) != 0 {
+		t.Errorf("existence-only file: %q %v; want an empty placeholder", b, err)
+	}
+	if rfs.Exists("/sys/devices/pci0000:00/block/sda/secret") {
+		t.Error("a file discovery never read was captured")
+	}
+	if c.Manifest == nil || !c.Manifest.Privileged || c.Manifest.Format != CaptureFormat || len(c.Manifest.Commands) != 1 {
+		t.Errorf("manifest %+v", c.Manifest)
+	}
+	dir := c.Dir
+	c.Close()
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("unpacked capture not removed: %v", err)
+	}
+}
+
+func TestOpenCaptureRefusesEscapes(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		hdr  tar.Header
+	}{
+		{"dotdot", tar.Header{Name: "../evil", Typeflag: tar.TypeReg, Mode: 0o644}},
+		{"absolute link", tar.Header{Name: "sys/x", Typeflag: tar.TypeSymlink, Linkname: "/etc/shadow"}},
+		{"escaping link", tar.Header{Name: "sys/x", Typeflag: tar.TypeSymlink, Linkname: "../../etc"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			zw := gzip.NewWriter(&buf)
+			tw := tar.NewWriter(zw)
+			if err := tw.WriteHeader(&tt.hdr); err != nil {
+				t.Fatal(err)
+			}
+			tw.Close()
+			zw.Close()
+			p := filepath.Join(t.TempDir(), "c.tar.gz")
+			os.WriteFile(p, buf.Bytes(), 0o600)
+			if c, err := OpenCapture(p, t.TempDir()); err == nil {
+				c.Close()
+				t.Errorf("opened a capture with %s", tt.name)
+			}
+		})
+	}
+}
+
+func FuzzParseManifest(f *testing.F) {
+	f.Add([]byte(`{"format":"sms-agent-capture","version":1,"commands":[{"argv":["blkid"],"stdout":"x","exit_code":2}],"statfs":[{"path":"/","error":"timed out after 2s"}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := ParseManifest(b)
+		if err != nil {
+			return
+		}
+		r := NewReplayRunner(m.Commands)
+		for _, c := range m.Commands {
+			if len(c.Argv) > 0 {
+				_, _ = r.Run(context.Background(), Command{Argv: c.Argv})
+			}
+		}
+		for _, o := range m.Statfs {
+			_ = o.Error()
+		}
+	})
+}
