@@ -126,12 +126,8 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 		d.warn("fsid", err)
 	}
 	if len(ids.Denied) > 0 {
-		hint := ""
-		if !h.Privileged {
-			hint = " (run as root to read them)"
-		}
-		d.warn("fsid", fmt.Errorf("blkid could not open %s: UUIDs and labels there are unknown%s",
-			strings.Join(ids.Denied, "; "), hint))
+		d.rootOnly("fsid", "filesystem UUIDs and labels ("+strings.Join(ids.Denied, "; ")+")",
+			fmt.Errorf("blkid could not open %s: UUIDs and labels there are unknown", strings.Join(ids.Denied, "; ")))
 	}
 	if !lvmStarted && hasLVM(nil, ids.Props) {
 		startLVM()
@@ -183,6 +179,9 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 		inv.Disks = append(inv.Disks, d.disk(dv, ids.Props, byDev, roles))
 	}
 	markBtrfsMembers(inv)
+	if len(d.needRoot) > 0 {
+		d.warn("privileges", fmt.Errorf("not running as root, so these are unknown: %s; run as root to read them", strings.Join(d.needRoot, "; ")))
+	}
 	inv.Warnings = d.warnings
 	if inv.Warnings == nil {
 		inv.Warnings = []Warning{}
@@ -219,6 +218,19 @@ type discovery struct {
 	mu        sync.Mutex
 	warnings  []Warning
 	lvExtents map[string]map[string]int64 // LV UUID → PV device → extents
+	needRoot  []string                    // what an unprivileged run could not read
+}
+
+// rootOnly reports a failure that running as root would avoid: as root it is a warning
+// of its own; without root all of them make one warning, at the end.
+func (d *discovery) rootOnly(source, what string, err error) {
+	if d.h.Privileged {
+		d.warn(source, err)
+		return
+	}
+	d.mu.Lock()
+	d.needRoot = append(d.needRoot, what)
+	d.mu.Unlock()
 }
 
 func (d *discovery) warn(source string, err error) {

@@ -48,7 +48,7 @@ func runLVM(ctx context.Context, run platform.Runner, timeout time.Duration) lvm
 // device, identity and mounts.
 func (d *discovery) volumeGroups(r lvmResult, ix deviceIndex, props map[string]fsid.Props, byDev map[string]*deviceMounts) []VolumeGroup {
 	if r.err != nil {
-		d.warn("lvm", r.err)
+		d.rootOnly("lvm", "LVM volume groups (lvm fullreport: "+firstLineOf(r.err.Error())+")", r.err)
 	}
 	if diag := lvm.Diagnostics(r.res.Stderr); len(diag) > 0 {
 		d.warn("lvm", fmt.Errorf("lvm fullreport said on stderr: %s", strings.Join(diag, "; ")))
@@ -233,7 +233,7 @@ func (d *discovery) btrfsFilesystems(p btrfsPlan, results map[string]btrfsResult
 			d.warn("btrfs", fmt.Errorf("btrfs %s: no mount point found to read its subvolumes", fs.UUID))
 		}
 		for _, e := range r.errs {
-			d.warn("btrfs", e)
+			d.rootOnly("btrfs", "btrfs subvolumes of "+b.MountPoint, e)
 		}
 		for _, sv := range r.subvols {
 			id := strconv.FormatUint(sv.ID, 10)
@@ -296,4 +296,9 @@ func lvExtentsOnPVs(rep *lvm.Report) map[string]map[string]int64 {
 		out[seg.LVUUID][pvName[seg.PVUUID]] += seg.Size
 	}
 	return out
+}
+
+func firstLineOf(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
