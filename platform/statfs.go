@@ -206,21 +206,28 @@ func (r *ReplayStatfs) Statfs(_ context.Context, paths []string) map[string]Stat
 	return out
 }
 
-// RecordStatfs wraps another Statfser and keeps every outcome, for `capture`.
+// RecordStatfs wraps another Statfser and keeps every outcome, for `capture`. With
+// Shared set, the outcomes are kept in that recorder instead (one list for a host's
+// Statfs and StatfsLocal).
 type RecordStatfs struct {
-	Inner Statfser
-	mu    sync.Mutex
-	rec   []StatfsOutcome
+	Inner  Statfser
+	Shared *RecordStatfs
+	mu     sync.Mutex
+	rec    []StatfsOutcome
 }
 
 // Statfs asks the inner Statfser and records the answers.
 func (r *RecordStatfs) Statfs(ctx context.Context, paths []string) map[string]StatfsOutcome {
 	out := r.Inner.Statfs(ctx, paths)
-	r.mu.Lock()
-	for _, p := range paths {
-		r.rec = append(r.rec, out[p])
+	into := r
+	if r.Shared != nil {
+		into = r.Shared
 	}
-	r.mu.Unlock()
+	into.mu.Lock()
+	for _, p := range paths {
+		into.rec = append(into.rec, out[p])
+	}
+	into.mu.Unlock()
 	return out
 }
 

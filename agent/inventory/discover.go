@@ -61,13 +61,7 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		var paths []string
-		for _, f := range fss {
-			if f.Kind == mounts.KindBlock || f.Kind == mounts.KindFUSE {
-				paths = append(paths, f.MountPoint)
-			}
-		}
-		statfs = h.Statfs.Statfs(ctx, paths)
+		statfs = statfsAll(ctx, h, fss)
 	}()
 	var host hostinfo.Info
 	var hostErrs []error
@@ -83,23 +77,39 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 		}
 	}()
 
-	devs, devErrs := blockdev.Read(h.FS)
-	for _, err := range devErrs {
-		d.warn("blockdev", err)
-	}
-	if devs == nil && len(devErrs) > 0 {
-		wg.Wait()
-		return nil, fmt.Errorf("discover: %w", devErrs[0])
-	}
-	disks, err := selectDisks(devs, opt.Devices)
+	// sysfs in two passes: the devices that matter first, so that blkid (and lvm) start
+	// while the other devices (loop, ram, zram...) are walked for the device index.
+	names, err := blockdev.List(h.FS)
 	if err != nil {
 		wg.Wait()
-		return nil, err
+		return nil, fmt.Errorf("discover: %w", err)
 	}
-	probe, probed := probeList(devs, disks)
+	wantFull := fullRead(opt.Devices)
+	var fullNames, basicNames []string
+	for _, n := range names {
+		if wantFull(n) {
+			fullNames = append(fullNames, n)
+		} else {
+			basicNames = append(basicNames, n)
+		}
+	}
+	fullDevs, devErrs := blockdev.ReadNames(h.FS, fullNames, true)
+	disks, selErr := selectDisks(fullDevs, opt.Devices)
+	var ids fsid.Result
+	var probed []string
+	var idsWG sync.WaitGroup
+	if selErr == nil {
+		var probe []fsid.Device
+		probe, probed = probeList(fullDevs, disks)
+		idsWG.Add(1)
+		go func() {
+			defer idsWG.Done()
+			ids = fsid.Identify(ctx, h.FS, h.Run, probe, opt.CommandTimeout)
+		}()
+	}
 
 	// lvm costs tens of milliseconds: start it as soon as LVM is known to be there —
-	// before blkid when an active LV shows in sysfs, else once blkid found a PV.
+	// before blkid answers when an active LV shows in sysfs, else once blkid found a PV.
 	var lvmOut lvmResult
 	var lvmWG sync.WaitGroup
 	lvmStarted := false
@@ -111,8 +121,22 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 			lvmOut = runLVM(ctx, h.Run, opt.CommandTimeout)
 		}()
 	}
-	if hasLVM(devs, nil) {
+	if selErr == nil && hasLVM(fullDevs, nil) {
 		startLVM()
+	}
+	rest, restErrs := blockdev.ReadNames(h.FS, basicNames, false)
+	devs := append(append([]blockdev.Device{}, fullDevs...), rest...)
+	sort.Slice(devs, func(i, j int) bool { return blockdev.LessKName(devs[i].KName, devs[j].KName) })
+	for _, err := range append(devErrs, restErrs...) {
+		d.warn("blockdev", err)
+	}
+	if selErr != nil {
+		// A named device may be a partition of a device read in the second pass.
+		if _, err := selectDisks(devs, opt.Devices); err != nil {
+			selErr = err
+		}
+		wg.Wait()
+		return nil, selErr
 	}
 	var btrfsSys []btrfs.SysFS
 	if h.FS.Exists(btrfs.SysfsRoot) {
@@ -121,7 +145,7 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 			d.warn("btrfs", berr)
 		}
 	}
-	ids := fsid.Identify(ctx, h.FS, h.Run, probe, opt.CommandTimeout)
+	idsWG.Wait()
 	for _, err := range ids.Warnings {
 		d.warn("fsid", err)
 	}
@@ -189,6 +213,21 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 	return inv, nil
 }
 
+// fullRead says which devices need every sysfs attribute: the possible candidates, the
+// named disks, and the stacked devices (dm, md) volumes live on.
+func fullRead(named []string) func(string) bool {
+	want := map[string]bool{}
+	for _, n := range named {
+		want[strings.TrimPrefix(strings.TrimSpace(n), "/dev/")] = true
+	}
+	return func(k string) bool {
+		if len(named) > 0 {
+			return want[k] || strings.HasPrefix(k, "dm-") || strings.HasPrefix(k, "md")
+		}
+		return blockdev.MaybeCandidate(k) || strings.HasPrefix(k, "dm-") || strings.HasPrefix(k, "md")
+	}
+}
+
 // probeList is every device whose content matters: the selected disks and their
 // partitions, and the stacked devices (dm, md) that LVs, LUKS mappings and RAID
 // arrays live on. probed lists the same kernel names.
@@ -210,6 +249,39 @@ func probeList(devs, disks []blockdev.Device) (probe []fsid.Device, probed []str
 		}
 	}
 	return probe, probed
+}
+
+// statfsAll asks statfs for every block and FUSE mount (never network or autofs ones):
+// local kernel filesystems through the host's cheaper StatfsLocal when it has one,
+// everything else through the abandonable helper, both at once.
+func statfsAll(ctx context.Context, h platform.Host, fss []mounts.Filesystem) map[string]platform.StatfsOutcome {
+	var local, other []string
+	for _, f := range fss {
+		switch {
+		case f.Kind == mounts.KindBlock && mounts.IsLocalKernelFS(f.FSType) && h.StatfsLocal != nil && !strings.Contains(f.MountPoint, "\n"):
+			local = append(local, f.MountPoint)
+		case f.Kind == mounts.KindBlock || f.Kind == mounts.KindFUSE:
+			other = append(other, f.MountPoint)
+		}
+	}
+	out := map[string]platform.StatfsOutcome{}
+	var localOut map[string]platform.StatfsOutcome
+	var wg sync.WaitGroup
+	if len(local) > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			localOut = h.StatfsLocal.Statfs(ctx, local)
+		}()
+	}
+	if len(other) > 0 {
+		out = h.Statfs.Statfs(ctx, other)
+	}
+	wg.Wait()
+	for p, o := range localOut {
+		out[p] = o
+	}
+	return out
 }
 
 type discovery struct {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -47,7 +48,7 @@ func (o *hostOptions) deviceList() []string {
 
 // liveHost is this machine, read through the real runner and the statfs helper child.
 func (a *app) liveHost(statfsTimeout time.Duration) platform.Host {
-	return platform.Host{
+	h := platform.Host{
 		FS: platform.NewFS("/"),
 		Run: platform.ExecRunner{
 			SearchPath: platform.DefaultSearchPath,
@@ -58,6 +59,10 @@ func (a *app) liveHost(statfsTimeout time.Duration) platform.Host {
 		Privileged: a.Euid == 0,
 		Live:       true,
 	}
+	if stat, err := (platform.ExecRunner{}).LookPath("stat"); err == nil {
+		h.StatfsLocal = platform.CoreutilsStatfs{Path: stat, Timeout: statfsTimeout}
+	}
+	return h
 }
 
 // openHost returns the host to read: this machine, or the capture `from`.
@@ -181,6 +186,9 @@ func runCapture(ctx context.Context, a *app, args []string) int {
 	rrun := &platform.RecordRunner{Inner: h.Run}
 	rstat := &platform.RecordStatfs{Inner: h.Statfs}
 	h.FS, h.Run, h.Statfs = h.FS.WithRecorder(frec), rrun, rstat
+	if h.StatfsLocal != nil {
+		h.StatfsLocal = &platform.RecordStatfs{Inner: h.StatfsLocal, Shared: rstat}
+	}
 	created := time.Now().UTC().Truncate(time.Second)
 	inv, err := inventory.Discover(ctx, h, inventory.Options{Devices: o.deviceList(), CommandTimeout: o.commandTimeout})
 	if err != nil {
@@ -192,6 +200,7 @@ func runCapture(ctx context.Context, a *app, args []string) int {
 	sms.FactReader{FS: h.FS}.Gather()
 	m := platform.Manifest{Created: created, AgentVersion: a.Version, Privileged: h.Privileged,
 		Commands: rrun.Recorded(), Statfs: rstat.Recorded()}
+	sort.Slice(m.Statfs, func(i, j int) bool { return m.Statfs[i].Path < m.Statfs[j].Path })
 	if ifs, err := sms.LiveInterfaces(); err == nil {
 		m.Interfaces = sms.ToCapture(ifs)
 	} else {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -58,16 +57,42 @@ type Partition struct {
 func (p Partition) MajMin() string { return MajMinString(p.Major, p.Minor) }
 
 // Read walks /sys/block. A device that cannot be read is reported in the returned
-// errors and left out; the others are returned, sorted by kernel name.
-func Read(fsys platform.FS) ([]Device, []error) {
-	names, err := fsys.ReadDir("/sys/block")
+// errors and left out; the others are returned, sorted by kernel name. full says which
+// devices get every attribute; the others get only what identifies them and their
+// partitions (dev, size, removable, dm name), which keeps the walk cheap on hosts with
+// many loop or ram devices. nil: every device in full.
+func Read(fsys platform.FS, full func(kname string) bool) ([]Device, []error) {
+	names, err := List(fsys)
 	if err != nil {
 		return nil, []error{err}
 	}
+	var fullNames, basic []string
+	for _, n := range names {
+		if full == nil || full(n) {
+			fullNames = append(fullNames, n)
+		} else {
+			basic = append(basic, n)
+		}
+	}
+	devs, errs := ReadNames(fsys, fullNames, true)
+	more, errs2 := ReadNames(fsys, basic, false)
+	devs = append(devs, more...)
+	sort.Slice(devs, func(i, j int) bool { return LessKName(devs[i].KName, devs[j].KName) })
+	return devs, append(errs, errs2...)
+}
+
+// List returns the names in /sys/block.
+func List(fsys platform.FS) ([]string, error) {
+	return fsys.ReadDir("/sys/block")
+}
+
+// ReadNames reads the named devices, with every attribute when full, sorted by
+// kernel name; a device that cannot be read is left out and its error returned.
+func ReadNames(fsys platform.FS, names []string, full bool) ([]Device, []error) {
 	var devs []Device
 	var errs []error
 	for _, n := range names {
-		d, err := ReadDevice(fsys, n)
+		d, err := readDevice(fsys, n, full)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -78,8 +103,54 @@ func Read(fsys platform.FS) ([]Device, []error) {
 	return devs, errs
 }
 
-// ReadDevice reads /sys/block/<kname>.
+// MaybeCandidate reports whether a name is one a default candidate can have (see
+// IsCandidate), before anything else is read.
+func MaybeCandidate(kname string) bool {
+	if fam, letters, rest := splitDiskName(kname); fam != "" {
+		return letters != "" && rest == ""
+	}
+	if r, ok := strings.CutPrefix(kname, "nvme"); ok {
+		ctrl, ns, found := strings.Cut(r, "n")
+		return found && allDigits(ctrl) && allDigits(ns)
+	}
+	if r, ok := strings.CutPrefix(kname, "mmcblk"); ok {
+		return allDigits(r)
+	}
+	return false
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// splitDiskName splits "sdab3" into ("sd", "ab", "3"); fam is "" for other names.
+func splitDiskName(k string) (fam, letters, rest string) {
+	for _, f := range []string{"xvd", "sd", "vd", "hd"} {
+		if r, ok := strings.CutPrefix(k, f); ok {
+			i := 0
+			for i < len(r) && r[i] >= 'a' && r[i] <= 'z' {
+				i++
+			}
+			if i == 0 {
+				return "", "", ""
+			}
+			return f, r[:i], r[i:]
+		}
+	}
+	return "", "", ""
+}
+
+// ReadDevice reads /sys/block/<kname> with every attribute.
 func ReadDevice(fsys platform.FS, kname string) (Device, error) {
+	return readDevice(fsys, kname, true)
+}
+
+func readDevice(fsys platform.FS, kname string, full bool) (Device, error) {
 	dir := "/sys/block/" + kname
 	d := Device{KName: kname}
 	var err error
@@ -91,7 +162,34 @@ func ReadDevice(fsys platform.FS, kname string) (Device, error) {
 		return d, err
 	}
 	d.Size = int64(sectors) * SectorSize
-	// Optional attributes: absent on some kernels and in partial captures.
+	if strings.HasPrefix(kname, "dm-") {
+		d.DMName = optString(fsys, dir+"/dm/name")
+		d.DMUUID = optString(fsys, dir+"/dm/uuid")
+	}
+	if full {
+		readAttributes(fsys, dir, &d)
+	}
+	entries, err := fsys.ReadDir(dir)
+	if err != nil {
+		return d, err
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e, kname) || !fsys.Exists(dir+"/"+e+"/partition") {
+			continue
+		}
+		p, err := readPartition(fsys, dir+"/"+e, full)
+		if err != nil {
+			return d, err
+		}
+		d.Partitions = append(d.Partitions, p)
+	}
+	sort.Slice(d.Partitions, func(i, j int) bool { return d.Partitions[i].Number < d.Partitions[j].Number })
+	return d, nil
+}
+
+// readAttributes reads the optional attributes: absent on some kernels and in partial
+// captures.
+func readAttributes(fsys platform.FS, dir string, d *Device) {
 	d.LogicalSectorSize = int64(optUint(fsys, dir+"/queue/logical_block_size", SectorSize))
 	d.PhysicalSectorSize = int64(optUint(fsys, dir+"/queue/physical_block_size", uint64(d.LogicalSectorSize)))
 	d.Rotational = optUint(fsys, dir+"/queue/rotational", 0) == 1
@@ -106,31 +204,11 @@ func ReadDevice(fsys platform.FS, kname string) (Device, error) {
 	if d.WWN == "" {
 		d.WWN = optString(fsys, dir+"/wwid")
 	}
-	if strings.HasPrefix(kname, "dm-") {
-		d.DMName = optString(fsys, dir+"/dm/name")
-		d.DMUUID = optString(fsys, dir+"/dm/uuid")
-	}
 	d.Holders = optDir(fsys, dir+"/holders")
 	d.Slaves = optDir(fsys, dir+"/slaves")
-	entries, err := fsys.ReadDir(dir)
-	if err != nil {
-		return d, err
-	}
-	for _, e := range entries {
-		if !strings.HasPrefix(e, kname) || !fsys.Exists(dir+"/"+e+"/partition") {
-			continue
-		}
-		p, err := readPartition(fsys, dir+"/"+e)
-		if err != nil {
-			return d, err
-		}
-		d.Partitions = append(d.Partitions, p)
-	}
-	sort.Slice(d.Partitions, func(i, j int) bool { return d.Partitions[i].Number < d.Partitions[j].Number })
-	return d, nil
 }
 
-func readPartition(fsys platform.FS, dir string) (Partition, error) {
+func readPartition(fsys platform.FS, dir string, full bool) (Partition, error) {
 	p := Partition{KName: path.Base(dir)}
 	var err error
 	if p.Major, p.Minor, err = readDev(fsys, dir+"/dev"); err != nil {
@@ -150,6 +228,9 @@ func readPartition(fsys platform.FS, dir string) (Partition, error) {
 		return p, err
 	}
 	p.Start, p.Size = int64(start)*SectorSize, int64(size)*SectorSize
+	if !full {
+		return p, nil
+	}
 	p.ReadOnly = optUint(fsys, dir+"/ro", 0) == 1
 	if b, err := fsys.ReadFile(dir + "/uevent"); err == nil {
 		p.Name = ParseUevent(b)["PARTNAME"]
@@ -253,28 +334,25 @@ func clip(s string) string {
 	return s
 }
 
-var candidateRE = regexp.MustCompile(`^(sd[a-z]+|vd[a-z]+|xvd[a-z]+|hd[a-z]+|nvme[0-9]+n[0-9]+|mmcblk[0-9]+)$`)
-
 // IsCandidate reports whether a device is a migration candidate by default: a real
 // disk (sd*, vd*, xvd*, hd*, nvme*n*, mmcblk*), not removable, not empty.
 func IsCandidate(d Device) bool {
-	return candidateRE.MatchString(d.KName) && !d.Removable && d.Size > 0
+	return MaybeCandidate(d.KName) && !d.Removable && d.Size > 0
 }
-
-var diskLettersRE = regexp.MustCompile(`^(sd|vd|xvd|hd)([a-z]+)(.*)$`)
 
 // LessKName orders kernel names as the kernel numbers them: sda < sdb < sdz < sdaa,
 // nvme0n2 < nvme0n10, sda2 < sda10.
 func LessKName(a, b string) bool {
-	ma, mb := diskLettersRE.FindStringSubmatch(a), diskLettersRE.FindStringSubmatch(b)
-	if ma != nil && mb != nil && ma[1] == mb[1] {
-		if len(ma[2]) != len(mb[2]) {
-			return len(ma[2]) < len(mb[2])
+	fa, la, ra := splitDiskName(a)
+	fb, lb, rb := splitDiskName(b)
+	if fa != "" && fa == fb {
+		if len(la) != len(lb) {
+			return len(la) < len(lb)
 		}
-		if ma[2] != mb[2] {
-			return ma[2] < mb[2]
+		if la != lb {
+			return la < lb
 		}
-		return naturalLess(ma[3], mb[3])
+		return naturalLess(ra, rb)
 	}
 	return naturalLess(a, b)
 }

@@ -21,7 +21,7 @@ func openSnapshot(t *testing.T, name string) platform.FS {
 // The ghw snapshot of a Xeon server: sda with /boot/efi, /boot and an LVM PV; dm-0..4
 // LVs; sr0; zram0.
 func TestReadGhwServer(t *testing.T) {
-	devs, errs := Read(openSnapshot(t, "ghw-linux-amd64-8581cf3a529e5d8b97ea876eade2f60d.tar.gz"))
+	devs, errs := Read(openSnapshot(t, "ghw-linux-amd64-8581cf3a529e5d8b97ea876eade2f60d.tar.gz"), nil)
 	if len(errs) != 0 {
 		t.Fatalf("errors: %v", errs)
 	}
@@ -118,4 +118,16 @@ func FuzzParseUint(f *testing.F) {
 func FuzzParseUevent(f *testing.F) {
 	f.Add([]byte("MAJOR=8\nMINOR=1\nDEVNAME=sda1\nDEVTYPE=partition\nPARTN=1\n"))
 	f.Fuzz(func(t *testing.T, b []byte) { _ = ParseUevent(b) })
+}
+
+func TestMaybeCandidate(t *testing.T) {
+	for k, want := range map[string]bool{
+		"sda": true, "sdaa": true, "vdb": true, "xvdf": true, "hdc": true, "nvme0n1": true, "nvme12n3": true, "mmcblk0": true,
+		"sda1": false, "nvme0n1p1": false, "mmcblk0p2": false, "mmcblk0boot0": false, "loop0": false, "sr0": false,
+		"dm-0": false, "md127": false, "zram0": false, "sd": false, "nvme0": false, "nvmen1": false, "vd1": false, "ram0": false,
+	} {
+		if got := MaybeCandidate(k); got != want {
+			t.Errorf("MaybeCandidate(%q) = %v; want %v", k, got, want)
+		}
+	}
 }

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -107,7 +106,20 @@ func Identify(ctx context.Context, fsys platform.FS, run platform.Runner, devs [
 	return res
 }
 
-var blkidErrRE = regexp.MustCompile(`(?m)^blkid: error: (/dev/[^:]+): (.*)$`)
+// blkidError finds blkid's "blkid: error: /dev/X: reason" line.
+func blkidError(stderr string) (dev, reason string, ok bool) {
+	for _, line := range strings.Split(stderr, "\n") {
+		rest, found := strings.CutPrefix(strings.TrimRight(line, "\r"), "blkid: error: /dev/")
+		if !found {
+			continue
+		}
+		name, why, found := strings.Cut(rest, ": ")
+		if found && name != "" {
+			return "/dev/" + name, why, true
+		}
+	}
+	return "", "", false
+}
 
 // probeBlkid runs one blkid for all devices. blkid stops at the first device it cannot
 // open, so such a device is noted and the rest probed again without it.
@@ -128,15 +140,14 @@ func probeBlkid(ctx context.Context, run platform.Runner, devnames []string, tim
 			res.Warnings = append(res.Warnings, fmt.Errorf("identify filesystems: %w", err))
 			return
 		}
-		m := blkidErrRE.FindStringSubmatch(string(out.Stderr))
-		if m == nil {
+		bad, msg, found := blkidError(string(out.Stderr))
+		if !found {
 			// Exit 2 with nothing on stderr: no device had a recognisable signature.
 			if ee.Code != 2 || strings.TrimSpace(string(out.Stderr)) != "" {
 				res.Warnings = append(res.Warnings, fmt.Errorf("identify filesystems: %w", err))
 			}
 			return
 		}
-		bad, msg := m[1], m[2]
 		if strings.Contains(msg, "ermission denied") || strings.Contains(msg, "Operation not permitted") {
 			res.Denied = append(res.Denied, bad+": "+msg)
 		} else {

@@ -211,3 +211,22 @@ func FuzzParseUdevData(f *testing.F) {
 		}
 	})
 }
+
+func TestBlkidError(t *testing.T) {
+	dev, why, ok := blkidError(string(read(t, "testdata/blkid-denied.stderr")))
+	if !ok || dev != "/dev/vda" || why != "Operation not permitted" {
+		t.Errorf("got %q %q %v", dev, why, ok)
+	}
+	if _, _, ok := blkidError("something else\n"); ok {
+		t.Error("matched a line that is not blkid's error")
+	}
+}
+
+func FuzzBlkidError(f *testing.F) {
+	f.Add("blkid: error: /dev/vda: Operation not permitted")
+	f.Fuzz(func(t *testing.T, s string) {
+		if dev, _, ok := blkidError(s); ok && !strings.HasPrefix(dev, "/dev/") {
+			t.Fatalf("device %q", dev)
+		}
+	})
+}

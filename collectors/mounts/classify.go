@@ -35,6 +35,17 @@ var virtualTypes = map[string]bool{
 	"rootfs": true, "sockfs": true, "pipefs": true, "tmpfs.rootfs": true,
 }
 
+// localKernelFS are filesystems the kernel serves from a local block device; their
+// statfs reads in-memory counters and does not wait on the device.
+var localKernelFS = map[string]bool{
+	"ext2": true, "ext3": true, "ext4": true, "xfs": true, "btrfs": true, "vfat": true, "msdos": true,
+	"squashfs": true, "erofs": true, "iso9660": true, "f2fs": true, "jfs": true, "reiserfs": true,
+	"ntfs3": true, "exfat": true, "udf": true, "hfsplus": true, "nilfs2": true,
+}
+
+// IsLocalKernelFS reports whether fstype is a local kernel filesystem (see localKernelFS).
+func IsLocalKernelFS(fstype string) bool { return localKernelFS[fstype] }
+
 // Classify returns the kind of a mount by its filesystem type.
 func Classify(fstype string) string {
 	switch {
