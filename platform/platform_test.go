@@ -211,3 +211,63 @@ func FuzzParseManifest(f *testing.F) {
 		}
 	})
 }
+
+func TestParseStatLine(t *testing.T) {
+	// As `stat -f --printf StatFormat / /tmp` printed them on this machine.
+	o, err := ParseStatLine("4096 4096 66053021 62916100 20738395 16777216 16354161 ef53 /")
+	want := FSStat{Frsize: 4096, Bsize: 4096, Blocks: 66053021, Bfree: 62916100, Bavail: 20738395, Files: 16777216, Ffree: 16354161, Type: 0xef53}
+	if err != nil || o.Path != "/" || *o.Stat != want {
+		t.Errorf("got %+v %v", o, err)
+	}
+	if o, err := ParseStatLine("1024 1024 56037 56023 52671 16384 16373 ef53 /mnt/a b c"); err != nil || o.Path != "/mnt/a b c" {
+		t.Errorf("path with spaces: %+v %v", o, err)
+	}
+	for _, bad := range []string{"", "1 2 3", "x 4096 1 1 1 1 1 ef53 /", "4096 4096 1 1 1 1 1 zz /", "4096 4096 1 1 1 1 1 ef53 "} {
+		if _, err := ParseStatLine(bad); err == nil {
+			t.Errorf("ParseStatLine(%q): no error", bad)
+		}
+	}
+	errs := ParseStatErrors([]byte("stat: cannot read file system information for '/nonexist': No such file or directory\n"))
+	if errs["/nonexist"] != "No such file or directory" {
+		t.Errorf("ParseStatErrors = %v", errs)
+	}
+}
+
+func TestCoreutilsStatfs(t *testing.T) {
+	stat, err := (ExecRunner{}).LookPath("stat")
+	if err != nil {
+		t.Skip("no stat(1) on this machine")
+	}
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing")
+	out := CoreutilsStatfs{Path: stat, Timeout: 5 * time.Second}.Statfs(context.Background(), []string{dir, missing, "/with\nnewline"})
+	if o := out[dir]; o.Stat == nil || o.Stat.Blocks == 0 {
+		t.Errorf("%s: %+v", dir, o)
+	}
+	if o := out[missing]; o.Stat != nil || !strings.Contains(o.Err, "No such file") {
+		t.Errorf("%s: %+v", missing, o)
+	}
+	if o := out["/with\nnewline"]; o.Err != errNotAskedText {
+		t.Errorf("newline path: %+v", o)
+	}
+	// A stat that never answers is abandoned on time.
+	start := time.Now()
+	stuck := filepath.Join(dir, "stuck-stat")
+	if err := os.WriteFile(stuck, []byte("#!/bin/sh\nexec sleep 60\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out = CoreutilsStatfs{Path: stuck, Timeout: 200 * time.Millisecond}.Statfs(context.Background(), []string{"/"})
+	if time.Since(start) > 10*time.Second || !errors.Is(out["/"].Error(), ErrTimeout) {
+		t.Errorf("stuck stat: %+v after %v", out["/"], time.Since(start))
+	}
+}
+
+func FuzzParseStatLine(f *testing.F) {
+	f.Add("4096 4096 66053021 62916100 20738395 16777216 16354161 ef53 /")
+	f.Fuzz(func(t *testing.T, s string) {
+		if o, err := ParseStatLine(s); err == nil && (o.Stat == nil || o.Path == "") {
+			t.Fatalf("%q: %+v", s, o)
+		}
+		_ = ParseStatErrors([]byte(s))
+	})
+}
