@@ -7,12 +7,10 @@ package platform
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 )
@@ -45,12 +43,7 @@ func (f FS) Path(p string) string {
 
 // ReadFile reads the host file p (at most MaxFileSize bytes).
 func (f FS) ReadFile(p string) ([]byte, error) {
-	fh, err := os.Open(f.Path(p))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", p, unwrapPathError(err))
-	}
-	defer fh.Close()
-	b, err := io.ReadAll(io.LimitReader(fh, MaxFileSize))
+	b, err := readFileRaw(f.Path(p), MaxFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", p, unwrapPathError(err))
 	}
@@ -66,15 +59,10 @@ func (f FS) ReadString(p string) (string, error) {
 
 // ReadDir lists the host directory p, sorted by name.
 func (f FS) ReadDir(p string) ([]string, error) {
-	ents, err := os.ReadDir(f.Path(p))
+	names, err := readDirRaw(f.Path(p))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", p, unwrapPathError(err))
 	}
-	names := make([]string, len(ents))
-	for i, e := range ents {
-		names[i] = e.Name()
-	}
-	sort.Strings(names)
 	f.rec.noteDir(p)
 	return names, nil
 }
