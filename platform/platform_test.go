@@ -271,3 +271,33 @@ func FuzzParseStatLine(f *testing.F) {
 		_ = ParseStatErrors([]byte(s))
 	})
 }
+
+// TestRecordRunnerWaitsForExit: a capture keeps the real exit code and all of stderr,
+// so RecordRunner waits for the exit even of a command whose output is complete early;
+// the plain ExecRunner returns early and says so.
+func TestRecordRunnerWaitsForExit(t *testing.T) {
+	if _, err := os.Stat("/bin/sh"); err != nil {
+		t.Skip("no /bin/sh")
+	}
+	dir := t.TempDir()
+	script := "#!/bin/sh\necho done\nsleep 0.3\necho late >&2\nexit 3\n"
+	if err := os.WriteFile(filepath.Join(dir, "tool"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	exec := ExecRunner{SearchPath: []string{dir}, Env: []string{"PATH=/usr/bin:/bin"}}
+	c := Command{Argv: []string{"tool"}, Timeout: 5 * time.Second,
+		Complete: func(b []byte) bool { return bytes.Equal(b, []byte("done\n")) }}
+	res, err := exec.Run(context.Background(), c)
+	if err != nil || !res.Early || string(res.Stdout) != "done\n" || len(res.Stderr) != 0 {
+		t.Fatalf("exec: %+v, %v; want the early answer", res, err)
+	}
+	rec := &RecordRunner{Inner: exec}
+	res, err = rec.Run(context.Background(), c)
+	var ee *ExitError
+	if !errors.As(err, &ee) || res.Early || res.ExitCode != 3 || string(res.Stderr) != "late\n" {
+		t.Fatalf("record: %+v, %v; want exit 3 with stderr", res, err)
+	}
+	if got := rec.Recorded(); len(got) != 1 || got[0].ExitCode != 3 || got[0].Stderr != "late\n" {
+		t.Errorf("recorded %+v", got)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +19,13 @@ type Command struct {
 	Argv    []string      // argv[0] is the tool's name ("blkid"), looked up in the runner's search path
 	Env     []string      // extra KEY=VALUE pairs on top of the runner's base environment
 	Timeout time.Duration // 0: DefaultCommandTimeout
+	// Complete, when set, says whether the stdout printed so far is the whole answer.
+	// Once it is, ExecRunner returns at once, without waiting for the process to exit
+	// (it is still reaped in the background). lvm needs this: it finishes printing its
+	// report tens of milliseconds before it exits, while the kernel tears down its AIO
+	// context. Such a result has Early set and no exit code. Complete is called with
+	// the output after each write; it must be cheap on a partial answer.
+	Complete func(stdout []byte) bool
 }
 
 // DefaultCommandTimeout bounds a command that sets no timeout of its own.
@@ -29,6 +37,9 @@ type Result struct {
 	Stdout   []byte
 	Stderr   []byte
 	ExitCode int
+	// Early: Command.Complete accepted the output before the process exited, so
+	// ExitCode (0) is not the process's; Stderr holds what it printed until then.
+	Early bool
 }
 
 // Runner runs external commands.
@@ -102,18 +113,31 @@ func isExecutable(p string) bool {
 }
 
 // lockedBuffer lets a command's output be read while an abandoned child may still write.
+// With complete set, it closes completed once complete accepts what was written.
 type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu        sync.Mutex
+	buf       bytes.Buffer
+	complete  func([]byte) bool
+	completed chan struct{}
 }
 
 func (b *lockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.writeLocked(p)
+	return len(p), nil
+}
+
+// writeLocked appends p; the caller holds b.mu.
+func (b *lockedBuffer) writeLocked(p []byte) {
 	if b.buf.Len() > MaxFileSize*4 {
-		return len(p), nil // keep running; drop the excess
+		return // keep running; drop the excess
 	}
-	return b.buf.Write(p)
+	b.buf.Write(p)
+	if b.complete != nil && b.complete(b.buf.Bytes()) {
+		close(b.completed)
+		b.complete = nil
+	}
 }
 
 func (b *lockedBuffer) Bytes() []byte {
@@ -141,17 +165,46 @@ func (r ExecRunner) Run(ctx context.Context, c Command) (Result, error) {
 	cmd := exec.Command(bin, c.Argv[1:]...)
 	cmd.Env = append(append([]string{}, r.Env...), c.Env...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// With Complete, stderr goes through a pipe of our own, so that when stdout is
+	// complete everything printed on stderr before it can be taken in too.
+	var errPipe *stderrPipe
+	if c.Complete != nil {
+		p, w, err := newStderrPipe(&stderr)
+		if err == nil {
+			stdout.complete, stdout.completed = c.Complete, make(chan struct{})
+			errPipe, cmd.Stderr = p, w
+		}
+	}
 	cmd.Stdin = nil
 	setProcessGroup(cmd)
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	if errPipe != nil {
+		cmd.Stderr.(io.Closer).Close() // the child has its own copy of the write end
+	}
+	if err != nil {
+		if errPipe != nil {
+			errPipe.close()
+		}
 		return Result{ExitCode: -1}, fmt.Errorf("run %s: %w", strings.Join(c.Argv, " "), err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	if errPipe != nil {
+		go errPipe.copy()
+		go func() {
+			err := cmd.Wait()
+			<-errPipe.done // stderr read to its end before the exit is reported
+			done <- err
+		}()
+	} else {
+		go func() { done <- cmd.Wait() }()
+	}
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	select {
 	case err = <-done:
+	case <-stdout.completed: // nil channel without Complete: never ready
+		errPipe.sync()
+		return Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), Early: true}, nil
 	case <-timer.C:
 		killProcessGroup(cmd)
 		select {
@@ -233,8 +286,11 @@ type RecordRunner struct {
 	cmds  []RecordedCommand
 }
 
-// Run runs c with the inner runner and records the outcome.
+// Run runs c with the inner runner and records the outcome. It waits for the process
+// to exit even when c has a Complete function, so that the real exit code and all of
+// stderr are kept.
 func (r *RecordRunner) Run(ctx context.Context, c Command) (Result, error) {
+	c.Complete = nil
 	res, err := r.Inner.Run(ctx, c)
 	rc := RecordedCommand{Argv: c.Argv, Stdout: string(res.Stdout), Stderr: string(res.Stderr), ExitCode: res.ExitCode}
 	switch {

@@ -7,6 +7,7 @@ package lvm
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -44,7 +45,7 @@ var ErrParse = errors.New("malformed lvm fullreport")
 // *platform.ExitError (lvm failed) or ErrParse. When lvm exits non-zero but still
 // printed a report that parses, both the Report and the error are returned.
 func Read(ctx context.Context, run platform.Runner, timeout time.Duration) (*Report, platform.Result, error) {
-	res, err := run.Run(ctx, platform.Command{Argv: FullReportArgv(), Env: FullReportEnv(), Timeout: timeout})
+	res, err := run.Run(ctx, platform.Command{Argv: FullReportArgv(), Env: FullReportEnv(), Timeout: timeout, Complete: ReportComplete})
 	if err != nil {
 		var ee *platform.ExitError
 		switch {
@@ -64,6 +65,16 @@ func Read(ctx context.Context, run platform.Runner, timeout time.Duration) (*Rep
 		return nil, res, fmt.Errorf("run lvm fullreport: %w", err)
 	}
 	return rep, res, nil
+}
+
+// ReportComplete says whether out is a whole JSON report: lvm prints its report (and
+// its diagnostics, on stderr, while it reads the devices) 20–40 ms before it exits,
+// the kernel tearing down its AIO context in between, so Read takes the report as
+// soon as it is whole instead of waiting for the exit. A report that is not valid
+// JSON is never complete, and Read then waits for lvm to exit as before.
+func ReportComplete(out []byte) bool {
+	t := bytes.TrimRight(out, " \t\r\n")
+	return len(t) > 0 && t[len(t)-1] == '}' && json.Valid(t)
 }
 
 // Diagnostics returns lvm's stderr as trimmed, non-empty lines, for a report's warnings.
