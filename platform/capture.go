@@ -31,6 +31,8 @@ type Manifest struct {
 	Privileged   bool              `json:"privileged"`
 	Commands     []RecordedCommand `json:"commands"`
 	Statfs       []StatfsOutcome   `json:"statfs"`
+	// BtrfsSearches are the BTRFS_IOC_TREE_SEARCH answers (ioctls, not files).
+	BtrfsSearches []BtrfsSearchOutcome `json:"btrfs_searches,omitempty"`
 	// Interfaces are the network interfaces and their addresses (netlink, not files),
 	// for registering a source from a capture.
 	Interfaces []NetInterface `json:"interfaces,omitempty"`
@@ -62,10 +64,12 @@ func (c *Capture) Host(now func() time.Time) Host {
 	if c.Manifest != nil {
 		h.Run = NewReplayRunner(c.Manifest.Commands)
 		h.Statfs = NewReplayStatfs(c.Manifest.Statfs)
+		h.BtrfsSearch = NewReplayBtrfsSearch(c.Manifest.BtrfsSearches)
 		h.Privileged = c.Manifest.Privileged
 	} else {
 		h.Run = NewReplayRunner(nil)
 		h.Statfs = NewReplayStatfs(nil)
+		h.BtrfsSearch = NewReplayBtrfsSearch(nil)
 		h.Privileged = true
 	}
 	return h

@@ -12,6 +12,8 @@ type Host struct {
 	// StatfsLocal, when set, answers for local kernel filesystems on block devices
 	// (CoreutilsStatfs: cheaper); Statfs answers for everything else.
 	StatfsLocal Statfser
+	// BtrfsSearch answers btrfs tree searches (the default subvolume); nil: none.
+	BtrfsSearch BtrfsSearcher
 	Now         func() time.Time
 	Privileged  bool // the reads were made as root (live: euid 0; replay: as recorded)
 	Live        bool // the host is this machine, not a replayed capture

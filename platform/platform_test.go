@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -136,6 +137,18 @@ func TestCaptureRoundTrip(t *testing.T) {
 	var buf bytes.Buffer
 	m := Manifest{Created: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Privileged: true,
 		Commands: []RecordedCommand{{Argv: []string{"blkid"}, Stdout: "x"}}}
+	// A tree search answered and one refused, recorded as `capture` records them.
+	key := BtrfsSearchKey{TreeID: 1, MinObjectID: 6, MaxObjectID: 6, MinType: 84, MaxType: 84, NrItems: 16}
+	item := append(make([]byte, BtrfsSearchHeaderSize), 1, 2, 3)
+	item[28] = 3 // len of the item after the header
+	rsearch := &RecordBtrfsSearch{Inner: fakeSearch{"/srv": {NrItems: 1, Buf: item}}}
+	if _, err := rsearch.BtrfsTreeSearch("/srv", key); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rsearch.BtrfsTreeSearch("/home", key); err == nil {
+		t.Fatal("search of an unknown mount answered")
+	}
+	m.BtrfsSearches = rsearch.Recorded()
 	must(WriteCapture(&buf, NewFS(root), rec, m))
 	arch := filepath.Join(t.TempDir(), "c.tar.gz")
 	must(os.WriteFile(arch, buf.Bytes(), 0o600))
@@ -157,6 +170,16 @@ func TestCaptureRoundTrip(t *testing.T) {
 	}
 	if c.Manifest == nil || !c.Manifest.Privileged || c.Manifest.Format != CaptureFormat || len(c.Manifest.Commands) != 1 {
 		t.Errorf("manifest %+v", c.Manifest)
+	}
+	h := c.Host(time.Now)
+	if res, err := h.BtrfsSearch.BtrfsTreeSearch("/srv", key); err != nil || res.NrItems != 1 || !bytes.Equal(res.Buf, item) {
+		t.Errorf("replayed search: %+v, %v", res, err)
+	}
+	if _, err := h.BtrfsSearch.BtrfsTreeSearch("/home", key); err == nil || !strings.Contains(err.Error(), "permission denied") {
+		t.Errorf("replayed refusal: %v", err)
+	}
+	if _, err := h.BtrfsSearch.BtrfsTreeSearch("/srv", BtrfsSearchKey{TreeID: 5}); !errors.Is(err, ErrNotRecorded) {
+		t.Errorf("search with another key: %v; want ErrNotRecorded", err)
 	}
 	dir := c.Dir
 	c.Close()
@@ -299,5 +322,38 @@ func TestRecordRunnerWaitsForExit(t *testing.T) {
 	}
 	if got := rec.Recorded(); len(got) != 1 || got[0].ExitCode != 3 || got[0].Stderr != "late\n" {
 		t.Errorf("recorded %+v", got)
+	}
+}
+
+// fakeSearch answers tree searches from a map; other mounts are refused.
+type fakeSearch map[string]BtrfsSearchResult
+
+func (f fakeSearch) BtrfsTreeSearch(mnt string, _ BtrfsSearchKey) (BtrfsSearchResult, error) {
+	if r, ok := f[mnt]; ok {
+		return r, nil
+	}
+	return BtrfsSearchResult{}, fmt.Errorf("btrfs tree search on %s: permission denied", mnt)
+}
+
+func TestBtrfsSearchItemsLen(t *testing.T) {
+	two := make([]byte, 2*BtrfsSearchHeaderSize+7)
+	two[28] = 4                         // first item: 4 bytes
+	two[BtrfsSearchHeaderSize+4+28] = 3 // second: 3 bytes
+	for _, tt := range []struct {
+		buf  []byte
+		nr   uint32
+		want int
+		ok   bool
+	}{
+		{nil, 0, 0, true},
+		{two, 1, BtrfsSearchHeaderSize + 4, true},
+		{two, 2, len(two), true},
+		{two, 3, 0, false},
+		{two[:len(two)-1], 2, 0, false},
+	} {
+		n, err := BtrfsSearchItemsLen(tt.buf, tt.nr)
+		if (err == nil) != tt.ok || n != tt.want {
+			t.Errorf("len %d nr %d: %d, %v; want %d ok=%v", len(tt.buf), tt.nr, n, err, tt.want, tt.ok)
+		}
 	}
 }

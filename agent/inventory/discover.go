@@ -174,7 +174,7 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 		btrfsWG.Add(1)
 		go func() {
 			defer btrfsWG.Done()
-			r := runBtrfs(ctx, h.Run, mp, opt.CommandTimeout)
+			r := runBtrfs(ctx, h, mp, opt.CommandTimeout)
 			btrfsMu.Lock()
 			btrfsOut[uuid] = r
 			btrfsMu.Unlock()

@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/sms-agent/sms-agent/collectors/blockdev"
@@ -112,40 +111,45 @@ type btrfsResult struct {
 	mountPoint string
 }
 
-// runBtrfs runs the two commands sysfs cannot replace — the subvolume list and the
-// default subvolume — concurrently, on the filesystem's primary mount point.
-func runBtrfs(ctx context.Context, run platform.Runner, mnt string, timeout time.Duration) btrfsResult {
+// runBtrfs reads what sysfs cannot give on the filesystem's primary mount point: the
+// subvolumes, from one `btrfs subvolume list` process, then the default subvolume, from
+// one tree search (no process; made only once the list, which searches the same tree,
+// has answered, so that a wedged filesystem cannot hang the agent itself). When the
+// search fails (not recorded in an older capture, a kernel that refuses it),
+// `btrfs subvolume get-default` is run instead.
+func runBtrfs(ctx context.Context, h platform.Host, mnt string, timeout time.Duration) btrfsResult {
 	r := btrfsResult{mountPoint: mnt}
-	var wg sync.WaitGroup
-	var listErr, defErr error
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		res, err := run.Run(ctx, platform.Command{Argv: btrfs.SubvolumeListArgv(mnt), Timeout: timeout})
-		if err != nil {
-			listErr = fmt.Errorf("btrfs %s: subvolumes unknown: %w", mnt, err)
-			return
-		}
+	res, err := h.Run.Run(ctx, platform.Command{Argv: btrfs.SubvolumeListArgv(mnt), Timeout: timeout})
+	switch {
+	case err != nil:
+		r.errs = append(r.errs, fmt.Errorf("btrfs %s: subvolumes unknown: %w", mnt, err))
+	default:
 		if r.subvols, err = btrfs.ParseSubvolumeList(res.Stdout); err != nil {
-			listErr = fmt.Errorf("btrfs %s: parse subvolume list: %w", mnt, err)
+			r.errs = append(r.errs, fmt.Errorf("btrfs %s: parse subvolume list: %w", mnt, err))
 		}
-	}()
-	go func() {
-		defer wg.Done()
-		res, err := run.Run(ctx, platform.Command{Argv: btrfs.GetDefaultArgv(mnt), Timeout: timeout})
-		if err != nil {
-			defErr = fmt.Errorf("btrfs %s: default subvolume unknown: %w", mnt, err)
-			return
+	}
+	if errors.Is(err, platform.ErrTimeout) {
+		r.errs = append(r.errs, fmt.Errorf("btrfs %s: default subvolume unknown: the filesystem did not answer", mnt))
+		return r
+	}
+	if h.BtrfsSearch != nil {
+		if id, err := btrfs.ReadDefaultSubvolumeID(h.BtrfsSearch, mnt); err == nil {
+			r.def = &btrfs.DefaultSubvolume{ID: id, TopLevel: id == btrfs.FSTreeObjectID}
+			for _, sv := range r.subvols {
+				if sv.ID == id {
+					r.def.Path = sv.Path
+				}
+			}
+			return r
 		}
-		if r.def, err = btrfs.ParseGetDefault(res.Stdout); err != nil {
-			defErr = fmt.Errorf("btrfs %s: parse get-default: %w", mnt, err)
-		}
-	}()
-	wg.Wait()
-	for _, e := range []error{listErr, defErr} {
-		if e != nil {
-			r.errs = append(r.errs, e)
-		}
+	}
+	res, err = h.Run.Run(ctx, platform.Command{Argv: btrfs.GetDefaultArgv(mnt), Timeout: timeout})
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("btrfs %s: default subvolume unknown: %w", mnt, err))
+		return r
+	}
+	if r.def, err = btrfs.ParseGetDefault(res.Stdout); err != nil {
+		r.errs = append(r.errs, fmt.Errorf("btrfs %s: parse get-default: %w", mnt, err))
 	}
 	return r
 }

@@ -54,10 +54,11 @@ func (a *app) liveHost(statfsTimeout time.Duration) platform.Host {
 			SearchPath: platform.DefaultSearchPath,
 			Env:        []string{"LC_ALL=C", "PATH=" + strings.Join(platform.DefaultSearchPath, ":")},
 		},
-		Statfs:     platform.HelperStatfs{Argv: []string{a.Exe, "__statfs"}, Timeout: statfsTimeout},
-		Now:        time.Now,
-		Privileged: a.Euid == 0,
-		Live:       true,
+		Statfs:      platform.HelperStatfs{Argv: []string{a.Exe, "__statfs"}, Timeout: statfsTimeout},
+		BtrfsSearch: platform.LiveBtrfsSearch{},
+		Now:         time.Now,
+		Privileged:  a.Euid == 0,
+		Live:        true,
 	}
 	if stat, err := (platform.ExecRunner{}).LookPath("stat"); err == nil {
 		h.StatfsLocal = platform.CoreutilsStatfs{Path: stat, Timeout: statfsTimeout}
@@ -185,7 +186,8 @@ func runCapture(ctx context.Context, a *app, args []string) int {
 	frec := platform.NewFileRecorder()
 	rrun := &platform.RecordRunner{Inner: h.Run}
 	rstat := &platform.RecordStatfs{Inner: h.Statfs}
-	h.FS, h.Run, h.Statfs = h.FS.WithRecorder(frec), rrun, rstat
+	rsearch := &platform.RecordBtrfsSearch{Inner: h.BtrfsSearch}
+	h.FS, h.Run, h.Statfs, h.BtrfsSearch = h.FS.WithRecorder(frec), rrun, rstat, rsearch
 	if h.StatfsLocal != nil {
 		h.StatfsLocal = &platform.RecordStatfs{Inner: h.StatfsLocal, Shared: rstat}
 	}
@@ -199,7 +201,7 @@ func runCapture(ctx context.Context, a *app, args []string) int {
 	// recorded too, and the interface addresses, which no file holds.
 	sms.FactReader{FS: h.FS}.Gather()
 	m := platform.Manifest{Created: created, AgentVersion: a.Version, Privileged: h.Privileged,
-		Commands: rrun.Recorded(), Statfs: rstat.Recorded()}
+		Commands: rrun.Recorded(), Statfs: rstat.Recorded(), BtrfsSearches: rsearch.Recorded()}
 	sort.Slice(m.Statfs, func(i, j int) bool { return m.Statfs[i].Path < m.Statfs[j].Path })
 	if ifs, err := sms.LiveInterfaces(); err == nil {
 		m.Interfaces = sms.ToCapture(ifs)

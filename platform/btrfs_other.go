@@ -1,0 +1,13 @@
+//go:build !linux
+
+package platform
+
+import "fmt"
+
+// LiveBtrfsSearch: btrfs exists only on Linux.
+type LiveBtrfsSearch struct{}
+
+// BtrfsTreeSearch fails with ErrUnsupported.
+func (LiveBtrfsSearch) BtrfsTreeSearch(mnt string, _ BtrfsSearchKey) (BtrfsSearchResult, error) {
+	return BtrfsSearchResult{}, fmt.Errorf("btrfs tree search on %s: %w", mnt, ErrUnsupported)
+}
