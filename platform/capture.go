@@ -220,9 +220,26 @@ func WriteCapture(w io.Writer, fsys FS, rec *FileRecorder, m Manifest) error {
 			b.add(real, tar.TypeReg, content)
 		}
 	}
-	for p := range rec.dirs {
-		if real := b.resolve(p); real != "" {
-			b.add(real, tar.TypeDir, nil)
+	for p, names := range rec.dirs {
+		real := b.resolve(p)
+		if real == "" {
+			continue
+		}
+		b.add(real, tar.TypeDir, nil)
+		// The names listed: symbolic links as links, directories as directories;
+		// regular files only when read (below), so that no unread content is implied.
+		for _, n := range names {
+			entry := path.Join(real, n)
+			st, err := os.Lstat(fsys.Path(entry))
+			switch {
+			case err != nil:
+			case st.Mode()&os.ModeSymlink != 0:
+				if t, err := os.Readlink(fsys.Path(entry)); err == nil && !path.IsAbs(t) {
+					b.addLink(entry, t)
+				}
+			case st.IsDir():
+				b.add(entry, tar.TypeDir, nil)
+			}
 		}
 	}
 	for p := range rec.paths {

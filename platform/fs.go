@@ -63,7 +63,7 @@ func (f FS) ReadDir(p string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", p, unwrapPathError(err))
 	}
-	f.rec.noteDir(p)
+	f.rec.noteDir(p, names)
 	return names, nil
 }
 
@@ -98,13 +98,13 @@ func unwrapPathError(err error) error {
 type FileRecorder struct {
 	mu    sync.Mutex
 	files map[string][]byte
-	dirs  map[string]bool
-	paths map[string]bool // links and existence checks
+	dirs  map[string][]string // listed directory → the names it held
+	paths map[string]bool     // links and existence checks
 }
 
 // NewFileRecorder returns an empty recorder.
 func NewFileRecorder() *FileRecorder {
-	return &FileRecorder{files: map[string][]byte{}, dirs: map[string]bool{}, paths: map[string]bool{}}
+	return &FileRecorder{files: map[string][]byte{}, dirs: map[string][]string{}, paths: map[string]bool{}}
 }
 
 func (r *FileRecorder) noteFile(p string, b []byte) {
@@ -116,12 +116,14 @@ func (r *FileRecorder) noteFile(p string, b []byte) {
 	r.mu.Unlock()
 }
 
-func (r *FileRecorder) noteDir(p string) {
+// noteDir keeps a listed directory and the names it held: a name that is only listed,
+// never read (a slaves/ or holders/ link), must be listed again when replayed.
+func (r *FileRecorder) noteDir(p string, names []string) {
 	if r == nil {
 		return
 	}
 	r.mu.Lock()
-	r.dirs[path.Clean(p)] = true
+	r.dirs[path.Clean(p)] = append([]string(nil), names...)
 	r.mu.Unlock()
 }
 

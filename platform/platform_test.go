@@ -123,6 +123,13 @@ func TestCaptureRoundTrip(t *testing.T) {
 	must(os.WriteFile(filepath.Join(root, "sys/devices/pci0000:00/block/sda/sda1/partition"), []byte("1\n"), 0o644))
 	must(os.WriteFile(filepath.Join(root, "sys/devices/pci0000:00/block/sda/secret"), []byte("not read\n"), 0o644))
 	must(os.Symlink("../devices/pci0000:00/block/sda", filepath.Join(root, "sys/block/sda")))
+	// A dm device whose slaves/ holds a link that is listed, never read, and a file.
+	dm := filepath.Join(root, "sys/devices/virtual/block/dm-0")
+	must(os.MkdirAll(filepath.Join(dm, "slaves"), 0o755))
+	must(os.MkdirAll(filepath.Join(dm, "queue"), 0o755))
+	must(os.WriteFile(filepath.Join(dm, "uevent"), []byte("MAJOR=253\n"), 0o644))
+	must(os.Symlink("../../../../pci0000:00/block/sda/sda1", filepath.Join(dm, "slaves", "sda1")))
+	must(os.Symlink("../devices/virtual/block/dm-0", filepath.Join(root, "sys/block/dm-0")))
 	rec := NewFileRecorder()
 	fsys := NewFS(root).WithRecorder(rec)
 	if _, err := fsys.ReadDir("/sys/block"); err != nil {
@@ -133,6 +140,11 @@ func TestCaptureRoundTrip(t *testing.T) {
 	}
 	if !fsys.Exists("/sys/block/sda/sda1/partition") {
 		t.Fatal("partition missing")
+	}
+	for _, d := range []string{"/sys/block/dm-0", "/sys/block/dm-0/slaves"} {
+		if _, err := fsys.ReadDir(d); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var buf bytes.Buffer
 	m := Manifest{Created: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Privileged: true,
@@ -164,6 +176,15 @@ func TestCaptureRoundTrip(t *testing.T) {
 	}
 	if b, err := rfs.ReadFile("/sys/block/sda/sda1/partition"); err != nil || len(b) != 0 {
 		t.Errorf("existence-only file: %q %v; want an empty placeholder", b, err)
+	}
+	if names, err := rfs.ReadDir("/sys/block/dm-0/slaves"); err != nil || strings.Join(names, ",") != "sda1" {
+		t.Errorf("replayed slaves %v %v; want the listed link sda1", names, err)
+	}
+	if l, err := rfs.Readlink("/sys/block/dm-0/slaves/sda1"); err != nil || l != "../../../../pci0000:00/block/sda/sda1" {
+		t.Errorf("replayed slave link %q %v", l, err)
+	}
+	if names, err := rfs.ReadDir("/sys/block/dm-0"); err != nil || strings.Join(names, ",") != "queue,slaves" {
+		t.Errorf("replayed dm-0 %v %v; want its directories only (uevent was never read)", names, err)
 	}
 	if rfs.Exists("/sys/devices/pci0000:00/block/sda/secret") {
 		t.Error("a file discovery never read was captured")

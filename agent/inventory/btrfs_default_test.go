@@ -41,7 +41,8 @@ func (r *getDefaultRunner) Run(ctx context.Context, c platform.Command) (platfor
 // TestBtrfsDefaultFallback: when the tree search fails, the default subvolume comes
 // from `btrfs subvolume get-default`; when that fails too, it is unknown with a warning.
 // The capture is loop-btrfs: two mounted filesystems, both with the top level (5) as
-// their default (what the recorded searches say, see the golden inventory).
+// their default (what the recorded searches say, see the golden inventory), and an
+// unmounted one, whose default nobody can know.
 func TestBtrfsDefaultFallback(t *testing.T) {
 	archive := hostsDir + "/loop-btrfs.tar.gz"
 	c, err := platform.OpenCapture(archive, t.TempDir())
@@ -63,10 +64,16 @@ func TestBtrfsDefaultFallback(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(inv.BtrfsList) != 2 || run.calls.Load() != 2 {
-			t.Fatalf("%s: %d filesystems, %d get-default runs; want 2 and 2", tc.name, len(inv.BtrfsList), run.calls.Load())
+		if len(inv.BtrfsList) != 3 || run.calls.Load() != 2 {
+			t.Fatalf("%s: %d filesystems, %d get-default runs; want 3 and 2", tc.name, len(inv.BtrfsList), run.calls.Load())
 		}
 		for _, b := range inv.BtrfsList {
+			if !b.Mounted {
+				if b.DefaultSubvolID != "" {
+					t.Errorf("%s: unmounted %s has default %q", tc.name, b.Label, b.DefaultSubvolID)
+				}
+				continue
+			}
 			if b.DefaultSubvolID != tc.wantID {
 				t.Errorf("%s: %s default %q; want %q", tc.name, b.Label, b.DefaultSubvolID, tc.wantID)
 			}

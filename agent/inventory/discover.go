@@ -13,6 +13,7 @@ import (
 	"github.com/sms-agent/sms-agent/collectors/btrfs"
 	"github.com/sms-agent/sms-agent/collectors/fsid"
 	"github.com/sms-agent/sms-agent/collectors/hostinfo"
+	"github.com/sms-agent/sms-agent/collectors/lvm"
 	"github.com/sms-agent/sms-agent/collectors/mounts"
 	"github.com/sms-agent/sms-agent/platform"
 )
@@ -198,7 +199,9 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 		inv.VolumeGroups = d.volumeGroups(lvmOut, ix, ids.Props, byDev)
 	}
 	inv.BtrfsList = d.btrfsFilesystems(plan, btrfsOut, ids.Props, probed)
-	roles := newRoleIndex(devs, inv, d.lvExtents)
+	stack := newDeviceStack(devs, inv, d.vgPVs)
+	d.onlySelected(inv, stack, disks, len(opt.Devices) > 0)
+	roles := newRoleIndex(stack, inv, d.lvExtents, d.vgPVs)
 	for _, dv := range disks {
 		inv.Disks = append(inv.Disks, d.disk(dv, ids.Props, byDev, roles))
 	}
@@ -289,7 +292,8 @@ type discovery struct {
 	opt       Options
 	mu        sync.Mutex
 	warnings  []Warning
-	lvExtents map[string]map[string]int64 // LV UUID → PV device → extents
+	lvExtents map[string]map[string]int64 // LV UUID → PV kernel name → extents
+	vgPVs     map[string][]string         // VG UUID → its PVs' kernel names
 	needRoot  []string                    // what an unprivileged run could not read
 }
 
@@ -591,6 +595,140 @@ func (d *discovery) disk(dv blockdev.Device, props map[string]fsid.Props, byDev 
 	return out
 }
 
+// deviceStack knows what each block device is built on: a partition on its disk, a
+// dm or md device on its slaves, a btrfs member on all the filesystem's members, an
+// active LV on its VG's PVs. disksOf follows it down to the disks.
+type deviceStack struct {
+	parent  map[string]string   // partition → disk
+	slaves  map[string][]string // dm, md → the devices under it
+	members map[string][]string // btrfs member → every member of its filesystem
+	lvPVs   map[string][]string // an active LV's dm device → its VG's PVs
+}
+
+func newDeviceStack(devs []blockdev.Device, inv *Inventory, vgPVs map[string][]string) deviceStack {
+	s := deviceStack{parent: map[string]string{}, slaves: map[string][]string{}, members: map[string][]string{}, lvPVs: map[string][]string{}}
+	for _, dv := range devs {
+		s.slaves[dv.KName] = dv.Slaves
+		for _, p := range dv.Partitions {
+			s.parent[p.KName] = dv.KName
+		}
+	}
+	for _, b := range inv.BtrfsList {
+		for _, dev := range b.Devices {
+			k := strings.TrimPrefix(dev, "/dev/")
+			for _, other := range b.Devices {
+				s.members[k] = append(s.members[k], strings.TrimPrefix(other, "/dev/"))
+			}
+		}
+	}
+	for _, vg := range inv.VolumeGroups {
+		for _, lv := range vg.LogicalVolumes {
+			if lv.Device != "" {
+				s.lvPVs[strings.TrimPrefix(lv.Device, "/dev/")] = vgPVs[vg.UUID]
+			}
+		}
+	}
+	return s
+}
+
+// disksOf returns the disks (kernel names) device k lies on, k itself when it is built
+// on nothing the index knows.
+func (s deviceStack) disksOf(k string) []string {
+	var out []string
+	seen := map[string]bool{}
+	var walk func(k string)
+	walk = func(k string) {
+		if seen[k] {
+			return
+		}
+		seen[k] = true
+		if p, ok := s.parent[k]; ok {
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+			return
+		}
+		next := append(append(append([]string{}, s.slaves[k]...), s.members[k]...), s.lvPVs[k]...)
+		for _, n := range next {
+			walk(n)
+		}
+		if len(next) == 0 {
+			out = append(out, k)
+		}
+	}
+	walk(k)
+	return out
+}
+
+// onlySelected keeps the volume groups and btrfs filesystems that lie on the disks
+// being inventoried (--devices, else the candidate disks). One that lies partly on
+// other disks is kept with a warning, as migrating the selected disks alone would leave
+// its data there behind; one that lies only on other disks is left out (with a warning
+// when no --devices narrowed the run: its data would not be migrated at all).
+func (d *discovery) onlySelected(inv *Inventory, stack deviceStack, disks []blockdev.Device, named bool) {
+	selected := map[string]bool{}
+	for _, dv := range disks {
+		selected[dv.KName] = true
+	}
+	// keep reports whether a volume on the devices pvs may stay.
+	keep := func(what string, pvs []string) bool {
+		var on, off []string
+		seen := map[string]bool{}
+		for _, pv := range pvs {
+			for _, dk := range stack.disksOf(pv) {
+				if seen[dk] {
+					continue
+				}
+				seen[dk] = true
+				if selected[dk] {
+					on = append(on, "/dev/"+dk)
+				} else {
+					off = append(off, "/dev/"+dk)
+				}
+			}
+		}
+		sort.Strings(on)
+		sort.Strings(off)
+		switch {
+		case len(off) == 0:
+			return true
+		case len(on) > 0:
+			d.warn("volumes", fmt.Errorf("%s lies on %s and also on %s, which %s: its data there would not be migrated",
+				what, strings.Join(on, ", "), strings.Join(off, ", "), notSelected(named)))
+			return true
+		case !named:
+			d.warn("volumes", fmt.Errorf("%s lies only on %s, which %s: left out", what, strings.Join(off, ", "), notSelected(named)))
+		}
+		return false
+	}
+	vgs := inv.VolumeGroups[:0]
+	for _, vg := range inv.VolumeGroups {
+		if pvs := d.vgPVs[vg.UUID]; len(pvs) == 0 || keep(fmt.Sprintf("volume group %q", vg.Name), pvs) {
+			vgs = append(vgs, vg)
+		}
+	}
+	inv.VolumeGroups = vgs
+	fss := inv.BtrfsList[:0]
+	for _, b := range inv.BtrfsList {
+		var devs []string
+		for _, dev := range b.Devices {
+			devs = append(devs, strings.TrimPrefix(dev, "/dev/"))
+		}
+		if len(devs) == 0 || keep(fmt.Sprintf("btrfs %s (%s)", b.UUID, b.Label), devs) {
+			fss = append(fss, b)
+		}
+	}
+	inv.BtrfsList = fss
+}
+
+func notSelected(named bool) string {
+	if named {
+		return "--devices does not name"
+	}
+	return "are not disks to migrate"
+}
+
 // roleIndex says which disks hold / and /boot, however many layers (partition, LVM,
 // LUKS, md, btrfs across devices) lie between the mount and the disk, and how much of
 // the LVs' used space lies on each PV.
@@ -599,59 +737,14 @@ type roleIndex struct {
 	lvUsed     map[string]int64 // PV kname → used bytes of the LVs on it
 }
 
-func newRoleIndex(devs []blockdev.Device, inv *Inventory, lvExtents map[string]map[string]int64) roleIndex {
+func newRoleIndex(stack deviceStack, inv *Inventory, lvExtents map[string]map[string]int64, vgPVs map[string][]string) roleIndex {
 	r := roleIndex{root: map[string]bool{}, boot: map[string]bool{}, lvUsed: map[string]int64{}}
-	parent := map[string]string{} // partition → disk
-	slaves := map[string][]string{}
-	for _, dv := range devs {
-		slaves[dv.KName] = dv.Slaves
-		for _, p := range dv.Partitions {
-			parent[p.KName] = dv.KName
-		}
-	}
-	// btrfs: a mount through one member stands for all of them.
-	members := map[string][]string{}
-	for _, b := range inv.BtrfsList {
-		for _, dev := range b.Devices {
-			for _, other := range b.Devices {
-				members[strings.TrimPrefix(dev, "/dev/")] = append(members[strings.TrimPrefix(dev, "/dev/")], strings.TrimPrefix(other, "/dev/"))
-			}
-		}
-	}
-	// LVM: an LV stands for the PVs its VG is made of (active or not).
-	lvPVs := map[string][]string{}
 	for _, vg := range inv.VolumeGroups {
-		var pvs []string
-		for _, c := range vg.Components {
-			pvs = append(pvs, strings.TrimPrefix(c, "/dev/"))
-		}
 		for _, lv := range vg.LogicalVolumes {
-			if lv.Device != "" {
-				lvPVs[strings.TrimPrefix(lv.Device, "/dev/")] = pvs
-			}
-			if lv.Usage != nil && lv.Migrate && len(pvs) > 0 {
-				attributeUsed(r.lvUsed, lv.Usage.UsedSize, lvExtents[lv.UUID], pvs)
+			if lv.Usage != nil && lv.Migrate && len(vgPVs[vg.UUID]) > 0 {
+				attributeUsed(r.lvUsed, lv.Usage.UsedSize, lvExtents[lv.UUID], vgPVs[vg.UUID])
 			}
 		}
-	}
-	var disksOf func(k string, seen map[string]bool) []string
-	disksOf = func(k string, seen map[string]bool) []string {
-		if seen[k] {
-			return nil
-		}
-		seen[k] = true
-		if p, ok := parent[k]; ok {
-			return []string{p}
-		}
-		var out []string
-		next := append(append(append([]string{}, slaves[k]...), members[k]...), lvPVs[k]...)
-		for _, s := range next {
-			out = append(out, disksOf(s, seen)...)
-		}
-		if len(next) == 0 {
-			out = append(out, k)
-		}
-		return out
 	}
 	for _, m := range inv.Mounts {
 		if m.Device == "" {
@@ -668,7 +761,7 @@ func newRoleIndex(devs []blockdev.Device, inv *Inventory, lvExtents map[string]m
 			default:
 				continue
 			}
-			for _, dk := range disksOf(strings.TrimPrefix(m.Device, "/dev/"), map[string]bool{}) {
+			for _, dk := range stack.disksOf(strings.TrimPrefix(m.Device, "/dev/")) {
 				set[dk] = true
 			}
 		}
@@ -770,4 +863,21 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// pvKName is the kernel name of an LVM PV's device: by its device number, else by the
+// name lvm printed (/dev/sda2, /dev/md127, /dev/mapper/NAME for dm devices).
+func (ix deviceIndex) pvKName(pv lvm.PV) string {
+	if pv.Dev != nil {
+		if k := ix.byMajMin[pv.Dev.String()]; k != "" {
+			return k
+		}
+	}
+	n := strings.TrimPrefix(pv.Name, "/dev/")
+	if dm, ok := strings.CutPrefix(n, "mapper/"); ok {
+		if k := ix.byDMName[dm]; k != "" {
+			return k
+		}
+	}
+	return n
 }

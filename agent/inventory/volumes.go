@@ -58,7 +58,17 @@ func (d *discovery) volumeGroups(r lvmResult, ix deviceIndex, props map[string]f
 	for _, w := range r.report.Warnings() {
 		d.warn("lvm", errors.New(w.Message))
 	}
-	d.lvExtents = lvExtentsOnPVs(r.report)
+	pvK := map[string]string{} // PV UUID → kernel name
+	for _, pv := range r.report.PVs {
+		pvK[pv.UUID] = ix.pvKName(pv)
+	}
+	d.lvExtents = lvExtentsOnPVs(r.report, pvK)
+	d.vgPVs = map[string][]string{}
+	for _, pv := range r.report.PVs {
+		if pv.VGUUID != "" && pvK[pv.UUID] != "" {
+			d.vgPVs[pv.VGUUID] = append(d.vgPVs[pv.VGUUID], pvK[pv.UUID])
+		}
+	}
 	out := []VolumeGroup{}
 	for _, vg := range r.report.VGs {
 		v := VolumeGroup{Name: vg.Name, UUID: vg.UUID, Size: vg.Size, FreeSize: vg.Free, ExtentSize: vg.ExtentSize,
@@ -282,13 +292,9 @@ func (d *discovery) btrfsFilesystems(p btrfsPlan, results map[string]btrfsResult
 	return out
 }
 
-// lvExtentsOnPVs counts, for each LV, its extents on each PV (by PV device name), from
+// lvExtentsOnPVs counts, for each LV, its extents on each PV (by PV kernel name), from
 // lvm's PV segments. LVs whose data sits in sub-LVs (raid, mirror, thin) have none.
-func lvExtentsOnPVs(rep *lvm.Report) map[string]map[string]int64 {
-	pvName := map[string]string{}
-	for _, pv := range rep.PVs {
-		pvName[pv.UUID] = pv.Name
-	}
+func lvExtentsOnPVs(rep *lvm.Report, pvName map[string]string) map[string]map[string]int64 {
 	out := map[string]map[string]int64{}
 	for _, seg := range rep.PVSegs {
 		if seg.LVUUID == "" {

@@ -132,6 +132,62 @@ func TestDiscoverLVM(t *testing.T) {
 			}
 		}
 	}
+
+	// Only one of the two disks named: the VG is still listed whole, with a warning
+	// that its data on the other disk would be left behind.
+	inv = discoverJSON(t, whole)
+	found, warned := false, false
+	for _, v := range inv.VolumeGroups {
+		found = found || (v.Name == vg && len(v.LogicalVolumes) == len(lvs))
+	}
+	for _, w := range inv.Warnings {
+		warned = warned || (w.Source == "volumes" && strings.Contains(w.Message, `volume group "`+vg+`" lies on `+whole+` and also on `+partDisk))
+	}
+	if !found || !warned {
+		t.Errorf("--devices %s: VG listed %v, warned %v: %+v", whole, found, warned, inv.Warnings)
+	}
+}
+
+// Two VGs with the same name on two disks (each made while lvm saw only its own
+// disk): SMS rejects duplicate VG names, so both are listed, each with its own LV and
+// PV, and a warning names the clash.
+func TestDiscoverLVMDuplicateVG(t *testing.T) {
+	requireRoot(t)
+	volumes.Require(t, "lvm")
+	a, b := volumes.MakeLoop(t, 64<<20), volumes.MakeLoop(t, 64<<20)
+	name := volumes.UniqueName("smsatest_dup_")
+	volumes.MakeVG(t, name, a)
+	volumes.MakeLV(t, []string{a}, "-n", "one", "-L", "8m", name)
+	volumes.MakeVG(t, name, b)
+	volumes.MakeLV(t, []string{b}, "-n", "two", "-L", "12m", name)
+	uuidOf := func(dev string) string {
+		return lvmReport(t, []string{dev}, "vgs", "vg_name,vg_uuid")[0]["vg_uuid"]
+	}
+	want := map[string]struct{ dev, lv string }{uuidOf(a): {a, "one"}, uuidOf(b): {b, "two"}}
+
+	recordHost(t, "loop-lvm-dupvg", a, b)
+	inv := discoverJSON(t, a, b)
+	seen := 0
+	for _, vg := range inv.VolumeGroups {
+		if vg.Name != name {
+			continue
+		}
+		seen++
+		w, ok := want[vg.UUID]
+		if !ok || strings.Join(vg.Components, ",") != w.dev || len(vg.LogicalVolumes) != 1 || vg.LogicalVolumes[0].Name != w.lv {
+			t.Errorf("VG %s (%s): components %v LVs %+v; want %v", vg.Name, vg.UUID, vg.Components, vg.LogicalVolumes, w)
+		}
+	}
+	if seen != 2 {
+		t.Errorf("%d VGs named %s; want 2: %+v", seen, name, inv.VolumeGroups)
+	}
+	warned := false
+	for _, w := range inv.Warnings {
+		warned = warned || (w.Source == "lvm" && strings.Contains(w.Message, `volume group name "`+name+`" is used by 2 VGs`))
+	}
+	if !warned {
+		t.Errorf("no duplicate-name warning: %+v", inv.Warnings)
+	}
 }
 
 // A btrfs with subvolumes, a snapshot and a subvolume mounted on its own, and a
@@ -153,10 +209,13 @@ func TestDiscoverBtrfs(t *testing.T) {
 	r1, r2 := volumes.MakeLoop(t, 320<<20), volumes.MakeLoop(t, 320<<20)
 	raidUUID := volumes.MkfsBtrfs(t, "mirror", []string{"-d", "raid1", "-m", "raid1"}, r1, r2)
 	raidMnt := volumes.Mount(t, r1, "")
+	// A two-device filesystem that is not mounted: only blkid knows it.
+	u1, u2 := volumes.MakeLoop(t, 320<<20), volumes.MakeLoop(t, 320<<20)
+	offUUID := volumes.MkfsBtrfs(t, "offline", []string{"-d", "raid1", "-m", "raid1"}, u1, u2)
 	volumes.Run(t, "sync")
 
-	recordHost(t, "loop-btrfs", single, r1, r2)
-	inv := discoverJSON(t, single, r1, r2)
+	recordHost(t, "loop-btrfs", single, r1, r2, u1, u2)
+	inv := discoverJSON(t, single, r1, r2, u1, u2)
 	fss := map[string]inventory.BtrfsFileSystem{}
 	for _, b := range inv.BtrfsList {
 		fss[b.UUID] = b
@@ -217,6 +276,27 @@ func TestDiscoverBtrfs(t *testing.T) {
 	}
 	if want := (st.blocks - st.bfree) * st.frsize; used != want {
 		t.Errorf("raid1 members' used sizes add up to %d; statfs says %d", used, want)
+	}
+
+	// The unmounted one: one filesystem with both members, from blkid, and a warning.
+	o, ok := fss[offUUID]
+	offMembers := []string{u1, u2}
+	sort.Strings(offMembers)
+	if !ok || o.Mounted || o.Label != "offline" || strings.Join(o.Devices, ",") != strings.Join(offMembers, ",") ||
+		o.Name != offMembers[0] || len(o.Subvolume) != 0 || o.MountPoint != "" {
+		t.Errorf("unmounted btrfs %s: %+v (found %v)", offUUID, o, ok)
+	}
+	warned := false
+	for _, w := range inv.Warnings {
+		warned = warned || (w.Source == "btrfs" && strings.Contains(w.Message, offUUID) && strings.Contains(w.Message, "not mounted"))
+	}
+	if !warned {
+		t.Errorf("no warning that %s is not mounted: %+v", offUUID, inv.Warnings)
+	}
+	for _, d := range inv.Disks {
+		if (d.Name == u1 || d.Name == u2) && (d.DeviceUse != "BTRFS" || d.UUID != offUUID || d.MountPoint != "") {
+			t.Errorf("unmounted member %s: use %q uuid %q mount %q", d.Name, d.DeviceUse, d.UUID, d.MountPoint)
+		}
 	}
 }
 
