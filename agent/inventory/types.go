@@ -19,7 +19,7 @@ type Inventory struct {
 
 // Warning is a partial failure: something could not be read, the rest stands.
 type Warning struct {
-	Source  string `json:"source"`  // the collector: "blockdev", "fsid", "mounts", "usage", "host", "lvm", "btrfs"
+	Source  string `json:"source"`  // the collector: "blockdev", "fsid", "mounts", "usage", "host", "lvm", "btrfs", "volumes", "privileges"
 	Message string `json:"message"` // one line: what was being read and why it failed
 }
 
