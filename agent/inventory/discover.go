@@ -58,6 +58,9 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 		d.warn("mounts", mountErr)
 	}
 	fss := mounts.Collapse(mis)
+	// btrfs subvolume lists need only a mount point: start them now, one per mounted
+	// filesystem (all its mounts share one device number), while sysfs is walked.
+	early := startBtrfsEarly(ctx, h, fss, opt.CommandTimeout)
 	var statfs map[string]platform.StatfsOutcome
 	wg.Add(1)
 	go func() {
@@ -172,6 +175,9 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 	var btrfsMu sync.Mutex
 	var btrfsWG sync.WaitGroup
 	for uuid, mp := range plan.mountOf {
+		if early.covers(inv, mp) {
+			continue
+		}
 		btrfsWG.Add(1)
 		go func() {
 			defer btrfsWG.Done()
@@ -195,6 +201,12 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 	byDev := mountsByDevice(inv)
 	lvmWG.Wait()
 	btrfsWG.Wait()
+	early.wg.Wait()
+	for uuid, mp := range plan.mountOf {
+		if r, ok := early.result(inv, mp); ok {
+			btrfsOut[uuid] = r
+		}
+	}
 	if lvmStarted {
 		inv.VolumeGroups = d.volumeGroups(lvmOut, ix, ids.Props, byDev)
 	}

@@ -7,12 +7,14 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sms-agent/sms-agent/collectors/blockdev"
 	"github.com/sms-agent/sms-agent/collectors/btrfs"
 	"github.com/sms-agent/sms-agent/collectors/fsid"
 	"github.com/sms-agent/sms-agent/collectors/lvm"
+	"github.com/sms-agent/sms-agent/collectors/mounts"
 	"github.com/sms-agent/sms-agent/platform"
 )
 
@@ -162,6 +164,59 @@ func runBtrfs(ctx context.Context, h platform.Host, mnt string, timeout time.Dur
 		r.errs = append(r.errs, fmt.Errorf("btrfs %s: parse get-default: %w", mnt, err))
 	}
 	return r
+}
+
+// earlyBtrfs is the btrfs reads started from the mount table alone, by device number.
+type earlyBtrfs struct {
+	started map[string]bool // maj:min; set before any read starts, then only read
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	out     map[string]btrfsResult // maj:min → result
+}
+
+func startBtrfsEarly(ctx context.Context, h platform.Host, fss []mounts.Filesystem, timeout time.Duration) *earlyBtrfs {
+	e := &earlyBtrfs{started: map[string]bool{}, out: map[string]btrfsResult{}}
+	for _, f := range fss {
+		if f.FSType != "btrfs" || !f.HasDevNum() || e.started[f.MajMin()] {
+			continue
+		}
+		mm, mp := f.MajMin(), f.MountPoint
+		e.started[mm] = true
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			r := runBtrfs(ctx, h, mp, timeout)
+			e.mu.Lock()
+			e.out[mm] = r
+			e.mu.Unlock()
+		}()
+	}
+	return e
+}
+
+// majMinOf is the device number of the mount at mp ("" when unknown).
+func majMinOf(inv *Inventory, mp string) string {
+	for _, m := range inv.Mounts {
+		if m.MountPoint == mp {
+			return m.MajMin
+		}
+	}
+	return ""
+}
+
+// covers says whether a read was started for the filesystem mounted at mp.
+func (e *earlyBtrfs) covers(inv *Inventory, mp string) bool {
+	mm := majMinOf(inv, mp)
+	return mm != "" && e.started[mm]
+}
+
+// result is the read of the filesystem mounted at mp; call after wg.Wait.
+func (e *earlyBtrfs) result(inv *Inventory, mp string) (btrfsResult, bool) {
+	mm := majMinOf(inv, mp)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r, ok := e.out[mm]
+	return r, ok && mm != ""
 }
 
 // btrfsMount is a mounted subvolume of a filesystem.
