@@ -121,8 +121,10 @@ func blkidError(stderr string) (dev, reason string, ok bool) {
 	return "", "", false
 }
 
-// probeBlkid runs one blkid for all devices. blkid stops at the first device it cannot
-// open, so such a device is noted and the rest probed again without it.
+// probeBlkid runs one blkid for all devices. blkid -p stops at the first device it
+// cannot open and at the first with no signature at all (an empty disk), so such a
+// device is noted (or passed over) and the rest probed again without it: one more
+// process per empty device.
 func probeBlkid(ctx context.Context, run platform.Runner, devnames []string, timeout time.Duration, res *Result) {
 	for len(devnames) > 0 {
 		out, err := run.Run(ctx, platform.Command{Argv: BlkidArgv(devnames), Timeout: timeout})
@@ -142,11 +144,19 @@ func probeBlkid(ctx context.Context, run platform.Runner, devnames []string, tim
 		}
 		bad, msg, found := blkidError(string(out.Stderr))
 		if !found {
-			// Exit 2 with nothing on stderr: no device had a recognisable signature.
 			if ee.Code != 2 || strings.TrimSpace(string(out.Stderr)) != "" {
 				res.Warnings = append(res.Warnings, fmt.Errorf("identify filesystems: %w", err))
+				return
 			}
-			return
+			// Exit 2 with nothing on stderr: `blkid -p` stops at the first device that
+			// has no signature at all (an empty disk). It printed the devices before it,
+			// in order; probe the ones after it again.
+			i := blankAt(devnames, out.Stdout)
+			if i < 0 {
+				return
+			}
+			devnames = devnames[i+1:]
+			continue
 		}
 		if strings.Contains(msg, "ermission denied") || strings.Contains(msg, "Operation not permitted") {
 			res.Denied = append(res.Denied, bad+": "+msg)
@@ -160,6 +170,22 @@ func probeBlkid(ctx context.Context, run platform.Runner, devnames []string, tim
 		}
 		devnames = devnames[i+1:]
 	}
+}
+
+// blankAt is the index of the device a `blkid -p` run that exited 2 stopped at: the
+// first of devnames it printed nothing for (it prints in argument order). -1 when it
+// printed every one.
+func blankAt(devnames []string, stdout []byte) int {
+	printed := map[string]bool{}
+	for _, blk := range ParseBlkidExport(stdout) {
+		printed[blk["DEVNAME"]] = true
+	}
+	for i, d := range devnames {
+		if !printed[d] {
+			return i
+		}
+	}
+	return -1
 }
 
 func indexOf(s []string, v string) int {

@@ -179,6 +179,37 @@ func TestIdentifyPrefersUdev(t *testing.T) {
 	}
 }
 
+// TestIdentifyBlankDeviceRetries replays what blkid -p really does at a device with no
+// signature at all: it stops there, exit 2, silent; Identify probes the rest again.
+func TestIdentifyBlankDeviceRetries(t *testing.T) {
+	exit := func(name string) int {
+		code, err := strconv.Atoi(strings.TrimSpace(string(read(t, "testdata/"+name+".exit"))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return code
+	}
+	run := platform.NewReplayRunner([]platform.RecordedCommand{
+		{Argv: BlkidArgv([]string{"/dev/loop2", "/dev/loop3", "/dev/loop4", "/dev/loop5"}),
+			Stdout: string(read(t, "testdata/blkid-blank.stdout")), ExitCode: exit("blkid-blank")},
+		{Argv: BlkidArgv([]string{"/dev/loop4", "/dev/loop5"}),
+			Stdout: string(read(t, "testdata/blkid-blank-retry.stdout")), ExitCode: exit("blkid-blank-retry")},
+	})
+	res := Identify(context.Background(), platform.NewFS(t.TempDir()), run,
+		[]Device{{"loop2", "7:2"}, {"loop3", "7:3"}, {"loop4", "7:4"}, {"loop5", "7:5"}}, time.Second)
+	if p := res.Props["loop2"]; p.Type != "ext4" || p.Label != "first" {
+		t.Errorf("loop2 %+v; want ext4 labelled first", p)
+	}
+	if p := res.Props["loop4"]; p.Type != "vfat" || p.Label != "THIRD" || p.UUID != "D850-4161" {
+		t.Errorf("loop4 %+v; want the vfat found by the retry", p)
+	}
+	_, blank3 := res.Props["loop3"]
+	_, blank5 := res.Props["loop5"]
+	if blank3 || blank5 || len(res.Warnings) != 0 || len(res.Denied) != 0 {
+		t.Errorf("got %+v; want only loop2 and loop4, no warnings", res)
+	}
+}
+
 func TestIdentifyNothingFound(t *testing.T) {
 	// blkid exits 2 without a message when no device carries a known signature.
 	run := platform.NewReplayRunner([]platform.RecordedCommand{{Argv: BlkidArgv([]string{"/dev/loop5"}), ExitCode: 2}})
