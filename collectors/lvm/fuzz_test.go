@@ -1,6 +1,7 @@
 package lvm
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -27,6 +28,16 @@ func FuzzParseFullReport(f *testing.F) {
 			if lv.Name == "" {
 				t.Fatalf("LV without a name: %+v", lv)
 			}
+		}
+	})
+}
+
+func FuzzInternalDM(f *testing.F) {
+	f.Add("smsvg0-pool-tpool", "LVM-OkO2j9gNKVA5MZ9gKC7Ui8YU78Kg7Rqf2nibibPCQ7VtGEVKenpKcUo2Ycq8cJNv-tpool")
+	f.Add("a--b-c--d_tdata", "LVM-x")
+	f.Fuzz(func(t *testing.T, name, uuid string) {
+		if InternalDM(name, uuid) && !strings.HasPrefix(uuid, "LVM-") {
+			t.Fatalf("%q %q: internal without an LVM uuid", name, uuid)
 		}
 	})
 }

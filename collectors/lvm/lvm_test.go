@@ -579,3 +579,40 @@ func TestReadExecEarly(t *testing.T) {
 		}
 	}
 }
+
+// TestInternalDM: the dm devices of a real host with every LV type active (the VM
+// capture testdata/hosts/vm-lvm-active, kernel 6.1, lvm 2.03.16), by dm/name and dm/uuid.
+func TestInternalDM(t *testing.T) {
+	const vg = "LVM-OkO2j9gNKVA5MZ9gKC7Ui8YU78Kg7Rqf"
+	for _, tt := range []struct {
+		name, uuid string
+		internal   bool
+	}{
+		{"smsvg0-root", vg + "v2L2ITdRwpt8D9HIokeraTxjDnwjc8Mn", false},
+		{"smsvg0-root-real", vg + "v2L2ITdRwpt8D9HIokeraTxjDnwjc8Mn-real", true},
+		{"smsvg0-rootsnap-cow", vg + "amd77JyJjRftDSc0U2E34NscX8cGiXex-cow", true},
+		{"smsvg0-rootsnap", vg + "amd77JyJjRftDSc0U2E34NscX8cGiXex", false},
+		{"smsvg0-pool_tmeta", vg + "G9PNiey4NI98K8gFOuKgyEjRpJvULJ3n-tmeta", true},
+		{"smsvg0-pool-tpool", vg + "2nibibPCQ7VtGEVKenpKcUo2Ycq8cJNv-tpool", true},
+		{"smsvg0-pool", vg + "2nibibPCQ7VtGEVKenpKcUo2Ycq8cJNv-pool", true},
+		{"smsvg0-thin1", vg + "3pROguE8rmPIe9BiN7ivG21HegpmrvD9", false},
+		{"smsvg0-r1_rmeta_0", vg + "tLFf3gZg3hluS4xBYS09yBB6Y9aItMzL", true},
+		{"smsvg0-r1_rimage_1", vg + "3CYe5WCg6CNZXZ3uKMVCgjA3oAXXEkjY", true},
+		{"smsvg0-r1", vg + "oS0sJUe4BVd46tnSAgoLrxS3Slyq4y3H", false},
+		{"smsvg0-mir_mimage_0", vg + "KolE5z2Nk03ftsInNGq3y013yV0SHzDs", true},
+		{"smsvg0-mir", vg + "QVfx1Vb3EyadgNjknVzrPsAyUlFhTEql", false},
+		{"smsvg0-cached", vg + "Rfm9fhFU0EpWRG0IiYv6Ll1uA6MMFZz5", false},
+		{"smsvg0-cpool_cpool_cdata", vg + "vUe9OnL1dkIajmRiuuiCACfckckQ6HQ4-cdata", true},
+		{"smsvg0-cached_corig", vg + "7sCIXhq3I3QaS4oHoebeLrnDVTfUptGe-real", true},
+		{"smsluks", "CRYPT-LUKS2-8468685d115c46a395f88dee62a6bf35-smsluks", false},
+		// A VG whose name holds a reserved string, and dashes doubled in both parts.
+		{"my_rimage_vg-data", vg + "3pROguE8rmPIe9BiN7ivG21HegpmrvD9", false},
+		{"a--b-c--d_tdata", vg + "3pROguE8rmPIe9BiN7ivG21HegpmrvD9", true},
+		{"a--b-c--d", vg + "3pROguE8rmPIe9BiN7ivG21HegpmrvD9", false},
+		{"mpatha", "mpath-3600508b4000156d700012000000b0000", false},
+	} {
+		if got := InternalDM(tt.name, tt.uuid); got != tt.internal {
+			t.Errorf("InternalDM(%q, %q) = %v; want %v", tt.name, tt.uuid, got, tt.internal)
+		}
+	}
+}

@@ -624,3 +624,43 @@ func kindFromAttr(attr string) Kind {
 	}
 	return KindUnknown
 }
+
+// reservedLVStrings may not appear in a user's LV name: lvm gives them to the sub-LVs it
+// makes (raid images and metadata, mirror images and logs, pool data and metadata,
+// cache origins, spare metadata).
+var reservedLVStrings = []string{"_cdata", "_cmeta", "_corig", "_cpool", "_cvol", "_wcorig", "_mimage", "_mlog",
+	"_pmspare", "_rimage", "_rmeta", "_tdata", "_tmeta", "_vdata", "_vorigin", "_imeta", "_iorig"}
+
+// InternalDM says whether a device-mapper device (its dm/name and dm/uuid) is one lvm
+// made for its own use rather than an LV a user mounts: a layer over an LV (uuid
+// "LVM-<vg uuid><lv uuid>-<layer>": -real, -cow, -tpool, -pool, -tdata, ...) or a
+// hidden sub-LV (a reserved string in the LV part of the name). Such devices hold
+// nothing or a copy of a public LV's filesystem, so they are not probed for one.
+func InternalDM(name, uuid string) bool {
+	rest, ok := strings.CutPrefix(uuid, "LVM-")
+	if !ok {
+		return false
+	}
+	if len(rest) > 64 && rest[64] == '-' {
+		return true
+	}
+	// The LV part of "vg-lv": after the first '-' that is not a doubled "--".
+	lv := ""
+	for i := 0; i < len(name); i++ {
+		if name[i] != '-' {
+			continue
+		}
+		if i+1 < len(name) && name[i+1] == '-' {
+			i++
+			continue
+		}
+		lv = name[i+1:]
+		break
+	}
+	for _, r := range reservedLVStrings {
+		if strings.Contains(lv, r) {
+			return true
+		}
+	}
+	return false
+}
