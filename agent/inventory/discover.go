@@ -245,7 +245,8 @@ func fullRead(named []string) func(string) bool {
 
 // probeList is every device whose content matters: the selected disks and their
 // partitions, and the stacked devices (dm, md) that LVs, LUKS mappings and RAID
-// arrays live on. probed lists the same kernel names.
+// arrays live on, but for lvm's internal ones (lvm.InternalDM). probed lists the same
+// kernel names.
 func probeList(devs, disks []blockdev.Device) (probe []fsid.Device, probed []string) {
 	add := func(dv blockdev.Device) {
 		probe = append(probe, fsid.Device{KName: dv.KName, MajMin: dv.MajMin()})
@@ -259,7 +260,8 @@ func probeList(devs, disks []blockdev.Device) (probe []fsid.Device, probed []str
 		add(dv)
 	}
 	for _, dv := range devs {
-		if (strings.HasPrefix(dv.KName, "dm-") || strings.HasPrefix(dv.KName, "md")) && dv.Size > 0 {
+		// lvm's own layers and sub-LVs hold nothing or a copy of an LV's filesystem.
+		if (strings.HasPrefix(dv.KName, "dm-") || strings.HasPrefix(dv.KName, "md")) && dv.Size > 0 && !lvm.InternalDM(dv.DMName, dv.DMUUID) {
 			add(dv)
 		}
 	}
@@ -647,26 +649,32 @@ func newDeviceStack(devs []blockdev.Device, inv *Inventory, vgPVs map[string][]s
 // on nothing the index knows.
 func (s deviceStack) disksOf(k string) []string {
 	var out []string
-	seen := map[string]bool{}
+	seen, added := map[string]bool{}, map[string]bool{}
+	add := func(disk string) {
+		if !added[disk] {
+			added[disk] = true
+			out = append(out, disk)
+		}
+	}
 	var walk func(k string)
 	walk = func(k string) {
 		if seen[k] {
 			return
 		}
 		seen[k] = true
+		for _, m := range s.members[k] { // the other devices of its btrfs
+			walk(m)
+		}
 		if p, ok := s.parent[k]; ok {
-			if !seen[p] {
-				seen[p] = true
-				out = append(out, p)
-			}
+			add(p)
 			return
 		}
-		next := append(append(append([]string{}, s.slaves[k]...), s.members[k]...), s.lvPVs[k]...)
-		for _, n := range next {
+		below := append(append([]string{}, s.slaves[k]...), s.lvPVs[k]...)
+		for _, n := range below {
 			walk(n)
 		}
-		if len(next) == 0 {
-			out = append(out, k)
+		if len(below) == 0 {
+			add(k)
 		}
 	}
 	walk(k)
@@ -683,8 +691,8 @@ func (d *discovery) onlySelected(inv *Inventory, stack deviceStack, disks []bloc
 	for _, dv := range disks {
 		selected[dv.KName] = true
 	}
-	// keep reports whether a volume on the devices pvs may stay.
-	keep := func(what string, pvs []string) bool {
+	// keep reports whether a volume on the devices pvs may stay, and the disks it is on.
+	keep := func(what string, pvs []string) ([]string, bool) {
 		var on, off []string
 		seen := map[string]bool{}
 		for _, pv := range pvs {
@@ -700,23 +708,32 @@ func (d *discovery) onlySelected(inv *Inventory, stack deviceStack, disks []bloc
 				}
 			}
 		}
+		disks := append(append([]string{}, on...), off...)
+		sort.Strings(disks)
 		sort.Strings(on)
 		sort.Strings(off)
 		switch {
 		case len(off) == 0:
-			return true
+			return disks, true
 		case len(on) > 0:
 			d.warn("volumes", fmt.Errorf("%s lies on %s and also on %s, which %s: its data there would not be migrated",
 				what, strings.Join(on, ", "), strings.Join(off, ", "), notSelected(named)))
-			return true
+			return disks, true
 		case !named:
 			d.warn("volumes", fmt.Errorf("%s lies only on %s, which %s: left out", what, strings.Join(off, ", "), notSelected(named)))
 		}
-		return false
+		return disks, false
 	}
 	vgs := inv.VolumeGroups[:0]
 	for _, vg := range inv.VolumeGroups {
-		if pvs := d.vgPVs[vg.UUID]; len(pvs) == 0 || keep(fmt.Sprintf("volume group %q", vg.Name), pvs) {
+		pvs := d.vgPVs[vg.UUID]
+		if len(pvs) == 0 {
+			vg.Disks = []string{}
+			vgs = append(vgs, vg)
+			continue
+		}
+		var ok bool
+		if vg.Disks, ok = keep(fmt.Sprintf("volume group %q", vg.Name), pvs); ok {
 			vgs = append(vgs, vg)
 		}
 	}
@@ -727,7 +744,13 @@ func (d *discovery) onlySelected(inv *Inventory, stack deviceStack, disks []bloc
 		for _, dev := range b.Devices {
 			devs = append(devs, strings.TrimPrefix(dev, "/dev/"))
 		}
-		if len(devs) == 0 || keep(fmt.Sprintf("btrfs %s (%s)", b.UUID, b.Label), devs) {
+		if len(devs) == 0 {
+			b.Disks = []string{}
+			fss = append(fss, b)
+			continue
+		}
+		var ok bool
+		if b.Disks, ok = keep(fmt.Sprintf("btrfs %s (%s)", b.UUID, b.Label), devs); ok {
 			fss = append(fss, b)
 		}
 	}
@@ -758,6 +781,17 @@ func newRoleIndex(stack deviceStack, inv *Inventory, lvExtents map[string]map[st
 			}
 		}
 	}
+	// A PV that is a dm device over exactly one device (LUKS, a plain mapping) passes
+	// its used bytes down to it, so that the partition under it shows them. Over
+	// several (md RAID, multipath) they stay where they are: how they split is unknown.
+	down := map[string]int64{}
+	for k, v := range r.lvUsed {
+		for len(stack.slaves[k]) == 1 {
+			k = stack.slaves[k][0]
+		}
+		down[k] += v
+	}
+	r.lvUsed = down
 	for _, m := range inv.Mounts {
 		if m.Device == "" {
 			continue

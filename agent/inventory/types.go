@@ -136,6 +136,9 @@ type VolumeGroup struct {
 	FreeSize   int64    `json:"free_size"`
 	ExtentSize int64    `json:"extent_size"`
 	Components []string `json:"components"` // member PV devices (/dev/sda3), in lvm's order
+	// Disks are the disks the PVs lie on, through partitions and dm/md layers
+	// (LUKS, multipath, md RAID): /dev/sda for /dev/mapper/luks-x on /dev/sda2.
+	Disks []string `json:"disks"`
 	// LogicalVolumes lists every LV, hidden sub-LVs included; Migrate marks the ones
 	// whose data a migration copies.
 	LogicalVolumes []LogicalVolume `json:"logical_volumes"`
@@ -144,7 +147,8 @@ type VolumeGroup struct {
 // LogicalVolume is an LVM logical volume (SMS LogicalVolumes).
 type LogicalVolume struct {
 	Name string `json:"name"`
-	UUID string `json:"uuid"`
+	// UUID is lvm's LV UUID; "uuid" (from Identity) is the filesystem's, as on disks.
+	UUID string `json:"lv_uuid"`
 	Path string `json:"path"` // /dev/<vg>/<lv>; "" for hidden sub-LVs
 	Size int64  `json:"size"` // lv_size (virtual size for thin volumes)
 	// Kind: linear, striped, raid, mirror, thin-pool, thin, thin-snapshot, snapshot,
@@ -173,6 +177,7 @@ type BtrfsFileSystem struct {
 	Label                  string           `json:"label"`
 	UUID                   string           `json:"uuid"`
 	Devices                []string         `json:"devices"` // member devices (/dev/sdb1)
+	Disks                  []string         `json:"disks"`   // the disks the members lie on (/dev/sdb)
 	Mounted                bool             `json:"mounted"`
 	MountPoint             string           `json:"mount_point"`
 	Size                   int64            `json:"size"`            // data bytes used

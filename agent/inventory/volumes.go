@@ -79,12 +79,11 @@ func (d *discovery) volumeGroups(r lvmResult, ix deviceIndex, props map[string]f
 			l := LogicalVolume{Name: lv.Name, UUID: lv.UUID, Path: lv.Path, Size: lv.Size, Kind: string(lv.Kind),
 				Hidden: lv.Hidden, Snapshot: lv.Snapshot, Migrate: lv.DataLV, Origin: lv.Origin, Pool: lv.Pool,
 				Active: lv.Active, DMName: lv.DMName, DeviceUse: UseNormal}
-			kname := ""
-			if lv.Kernel != nil {
+			// By dm name first: for a thin pool lvm reports the device number of its
+			// -tpool layer, while the device named like the LV is the pool itself.
+			kname := ix.byDMName[lv.DMName]
+			if kname == "" && lv.Kernel != nil {
 				kname = ix.byMajMin[lv.Kernel.String()]
-			}
-			if kname == "" && !lv.Hidden {
-				kname = ix.byDMName[lv.DMName]
 			}
 			if kname != "" {
 				l.Device = "/dev/" + kname

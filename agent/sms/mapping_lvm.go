@@ -19,7 +19,7 @@ func layoutVolumes(inv *inventory.Inventory, disks []inventory.Disk) ([]VolumeGr
 	vgs, btrfs := []VolumeGroups{}, []BtrfsFileSystem{}
 	var warns []string
 	for _, vg := range inv.VolumeGroups {
-		ok, err := placement("volume group "+vg.Name, vg.Components, migrated, all)
+		ok, err := placement("volume group "+vg.Name, onDisks(vg.Disks, vg.Components), migrated, all)
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -29,7 +29,7 @@ func layoutVolumes(inv *inventory.Inventory, disks []inventory.Disk) ([]VolumeGr
 		}
 	}
 	for _, fs := range inv.BtrfsList {
-		ok, err := placement("btrfs "+fs.UUID, fs.Devices, migrated, all)
+		ok, err := placement("btrfs "+fs.UUID, onDisks(fs.Disks, fs.Devices), migrated, all)
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -39,6 +39,16 @@ func layoutVolumes(inv *inventory.Inventory, disks []inventory.Disk) ([]VolumeGr
 		}
 	}
 	return vgs, btrfs, warns, nil
+}
+
+// onDisks is where a volume lies: the disks the inventory traced its members to (a PV
+// on LUKS or md lies on the disks under it), else the members themselves (inventories
+// from before the trace).
+func onDisks(disks, members []string) []string {
+	if len(disks) > 0 {
+		return disks
+	}
+	return members
 }
 
 func volumeGroup(vg inventory.VolumeGroup) (VolumeGroups, []string) {
