@@ -190,8 +190,8 @@ func TestDiscoverLVMDuplicateVG(t *testing.T) {
 	}
 }
 
-// A btrfs with subvolumes, a snapshot and a subvolume mounted on its own, and a
-// two-device raid1.
+// A btrfs with subvolumes, a snapshot and a subvolume mounted on its own; a two-device
+// raid1 mounted only through a subvolume; an unmounted two-device filesystem.
 func TestDiscoverBtrfs(t *testing.T) {
 	requireRoot(t)
 	volumes.Require(t, "btrfs", "mkfs.btrfs")
@@ -208,7 +208,13 @@ func TestDiscoverBtrfs(t *testing.T) {
 	}
 	r1, r2 := volumes.MakeLoop(t, 320<<20), volumes.MakeLoop(t, 320<<20)
 	raidUUID := volumes.MkfsBtrfs(t, "mirror", []string{"-d", "raid1", "-m", "raid1"}, r1, r2)
-	raidMnt := volumes.Mount(t, r1, "")
+	raidTop := volumes.Mount(t, r1, "")
+	volumes.Subvolume(t, raidTop, "data")
+	if err := os.WriteFile(filepath.Join(raidTop, "data", "payload"), make([]byte, 1<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	volumes.Run(t, "umount", raidTop) // (its cleanup's umount then only logs)
+	raidMnt := volumes.Mount(t, r1, "subvol=data")
 	// A two-device filesystem that is not mounted: only blkid knows it.
 	u1, u2 := volumes.MakeLoop(t, 320<<20), volumes.MakeLoop(t, 320<<20)
 	offUUID := volumes.MkfsBtrfs(t, "offline", []string{"-d", "raid1", "-m", "raid1"}, u1, u2)
@@ -262,6 +268,12 @@ func TestDiscoverBtrfs(t *testing.T) {
 	sort.Strings(members)
 	if strings.Join(r.Devices, ",") != strings.Join(members, ",") || r.DataProfile != "raid1" || r.MetadataProfile != "raid1" || r.MountPoint != raidMnt {
 		t.Errorf("raid1: %+v", r)
+	}
+	// Mounted only through its subvolume: the subvolume list still comes, with the
+	// subvolume's mount path; the default (the top level) is mounted nowhere.
+	if len(r.Subvolume) != 1 || r.Subvolume[0].SubvolName != "data" || r.Subvolume[0].SubvolMountPath != raidMnt ||
+		r.DefaultSubvolID != "5" || r.DefaultSubvolMountPath != "" {
+		t.Errorf("raid1 subvolumes %+v, default %s at %q", r.Subvolume, r.DefaultSubvolID, r.DefaultSubvolMountPath)
 	}
 	// Used space counted once across the two members, equal to statfs of the mount.
 	st := statFS(t, raidMnt)
