@@ -45,7 +45,7 @@ var ErrParse = errors.New("malformed lvm fullreport")
 // *platform.ExitError (lvm failed) or ErrParse. When lvm exits non-zero but still
 // printed a report that parses, both the Report and the error are returned.
 func Read(ctx context.Context, run platform.Runner, timeout time.Duration) (*Report, platform.Result, error) {
-	res, err := run.Run(ctx, platform.Command{Argv: FullReportArgv(), Env: FullReportEnv(), Timeout: timeout, Complete: ReportComplete})
+	res, err := run.Run(ctx, platform.Command{Argv: FullReportArgv(), Env: FullReportEnv(), Timeout: timeout, Complete: NewReportWatcher()})
 	if err != nil {
 		var ee *platform.ExitError
 		switch {
@@ -75,6 +75,72 @@ func Read(ctx context.Context, run platform.Runner, timeout time.Duration) (*Rep
 func ReportComplete(out []byte) bool {
 	t := bytes.TrimRight(out, " \t\r\n")
 	return len(t) > 0 && t[len(t)-1] == '}' && json.Valid(t)
+}
+
+// NewReportWatcher returns a Command.Complete for lvm's output that answers as
+// ReportComplete does, in time linear in the output however it arrives: it follows the
+// JSON's nesting over the bytes it has not seen yet (strings and escapes included), and
+// asks ReportComplete only when the outermost object has just closed. lvm writes its
+// report a line at a time, and a report of many LVs runs to megabytes.
+func NewReportWatcher() func([]byte) bool {
+	seen, depth := 0, 0
+	inString, escaped, closed := false, false, false // closed: the outermost object just ended
+	return func(out []byte) bool {
+		if len(out) < seen { // not the same output growing: start over
+			seen, depth, inString, escaped, closed = 0, 0, false, false, false
+		}
+		i := seen
+		for i < len(out) {
+			switch {
+			case escaped:
+				escaped = false
+				i++
+			case inString: // jump to the next quote or backslash
+				j := bytes.IndexAny(out[i:], `"\`)
+				if j < 0 {
+					i = len(out)
+					break
+				}
+				i += j
+				if out[i] == '\\' {
+					escaped = true
+				} else {
+					inString = false
+				}
+				i++
+			case depth > 0: // jump to the next string or bracket
+				j := bytes.IndexAny(out[i:], `"{}[]`)
+				if j < 0 {
+					i = len(out)
+					break
+				}
+				i += j
+				switch out[i] {
+				case '"':
+					inString = true
+				case '{', '[':
+					depth++
+				default:
+					depth--
+					closed = depth == 0 && out[i] == '}'
+				}
+				i++
+			default: // outside the outermost value: a byte at a time
+				switch c := out[i]; c {
+				case '"':
+					inString, closed = true, false
+				case '{', '[':
+					depth, closed = depth+1, false
+				case ' ', '\t', '\r', '\n':
+				default:
+					closed = false
+				}
+				i++
+			}
+		}
+		seen = len(out)
+		return closed && ReportComplete(out)
+	}
 }
 
 // Diagnostics returns lvm's stderr as trimmed, non-empty lines, for a report's warnings.

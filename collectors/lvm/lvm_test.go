@@ -616,3 +616,73 @@ func TestInternalDM(t *testing.T) {
 		}
 	}
 }
+
+// TestReportWatcher: fed the recorded reports in pieces of every size from 1 byte (as
+// lvm writes them, growing), the watcher agrees with ReportComplete at every point.
+func TestReportWatcher(t *testing.T) {
+	inputs := []string{`{"a":"}\"{"}`, `{"report":[]} `, `{"x":1}{"y":2}`, "[1]", `{"log": [{"a":"b"},]}`}
+	for _, c := range cases {
+		inputs = append(inputs, loadCase(t, c).Stdout)
+	}
+	for _, in := range inputs {
+		for _, step := range []int{1, 7, 64, 4096} {
+			w := NewReportWatcher()
+			for end := step; ; end += step {
+				if end > len(in) {
+					end = len(in)
+				}
+				got, want := w([]byte(in[:end])), ReportComplete([]byte(in[:end]))
+				if got != want {
+					t.Fatalf("%.40q… in steps of %d, at %d of %d bytes: watcher %v, ReportComplete %v", in, step, end, len(in), got, want)
+				}
+				if end == len(in) {
+					break
+				}
+			}
+		}
+	}
+	// Output that does not grow from what was seen (another command's) starts over.
+	w := NewReportWatcher()
+	w([]byte(`{"report":[{"vg":[`))
+	if !w([]byte(`{}`)) {
+		t.Error("watcher did not start over on a shorter output")
+	}
+}
+
+// BenchmarkCompleteCheck feeds a large report a line at a time, as lvm writes it, to
+// ReportComplete called on every write and to the watcher. The report is the recorded
+// "types" one with its LV lines repeated to 2,000 LVs (lvm prints a row per line).
+func BenchmarkCompleteCheck(b *testing.B) {
+	rec := loadCase(b, "types").Stdout
+	var lines []string
+	for _, l := range strings.SplitAfter(rec, "\n") {
+		lines = append(lines, l)
+		if strings.Contains(l, `{"lv_uuid"`) && strings.HasSuffix(l, "},\n") {
+			for range 2000 / 40 {
+				lines = append(lines, l)
+			}
+		}
+	}
+	big := []byte(strings.Join(lines, ""))
+	if !ReportComplete(big) {
+		b.Fatal("the grown report is not valid JSON")
+	}
+	b.Logf("report of %d bytes in %d lines", len(big), len(lines))
+	for _, c := range []struct {
+		name string
+		new  func() func([]byte) bool
+	}{{"ReportComplete", func() func([]byte) bool { return ReportComplete }}, {"watcher", NewReportWatcher}} {
+		b.Run(c.name, func(b *testing.B) {
+			for range b.N {
+				check, n, done := c.new(), 0, false
+				for _, l := range lines {
+					n += len(l)
+					done = check(big[:n])
+				}
+				if !done {
+					b.Fatal("not complete at the end")
+				}
+			}
+		})
+	}
+}
