@@ -59,8 +59,12 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 	}
 	fss := mounts.Collapse(mis)
 	// btrfs subvolume lists need only a mount point: start them now, one per mounted
-	// filesystem (all its mounts share one device number), while sysfs is walked.
-	early := startBtrfsEarly(ctx, h, fss, opt.CommandTimeout)
+	// filesystem (all its mounts share one device number), while sysfs is walked. With
+	// --devices they wait for sysfs, to run only on the filesystems on those disks.
+	early := &earlyBtrfs{}
+	if len(opt.Devices) == 0 {
+		early = startBtrfsEarly(ctx, h, fss, opt.CommandTimeout)
+	}
 	var statfs map[string]platform.StatfsOutcome
 	wg.Add(1)
 	go func() {
@@ -174,8 +178,17 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 	btrfsOut := map[string]btrfsResult{}
 	var btrfsMu sync.Mutex
 	var btrfsWG sync.WaitGroup
+	selectedDisks := map[string]bool{}
+	for _, dv := range disks {
+		selectedDisks[dv.KName] = true
+	}
+	sysStack := newDeviceStack(devs, &Inventory{}, nil) // partitions and dm/md slaves only
 	for uuid, mp := range plan.mountOf {
 		if early.covers(inv, mp) {
+			continue
+		}
+		if !plan.onDisks(uuid, sysStack, selectedDisks) {
+			btrfsOut[uuid] = btrfsResult{mountPoint: mp, skipped: true} // left out below
 			continue
 		}
 		btrfsWG.Add(1)

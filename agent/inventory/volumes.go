@@ -120,6 +120,7 @@ type btrfsResult struct {
 	def        *btrfs.DefaultSubvolume
 	errs       []error
 	mountPoint string
+	skipped    bool // not on the disks inventoried: not read (and left out)
 }
 
 // runBtrfs reads what sysfs cannot give on the filesystem's primary mount point: the
@@ -193,6 +194,23 @@ func startBtrfsEarly(ctx context.Context, h platform.Host, fss []mounts.Filesyst
 	return e
 }
 
+// onDisks says whether a member device of the filesystem lies on one of the disks.
+func (p btrfsPlan) onDisks(uuid string, stack deviceStack, disks map[string]bool) bool {
+	for _, fs := range p.sys {
+		if fs.UUID != uuid {
+			continue
+		}
+		for _, dv := range fs.Devices {
+			for _, dk := range stack.disksOf(dv.Name) {
+				if disks[dk] {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // majMinOf is the device number of the mount at mp ("" when unknown).
 func majMinOf(inv *Inventory, mp string) string {
 	for _, m := range inv.Mounts {
@@ -203,7 +221,8 @@ func majMinOf(inv *Inventory, mp string) string {
 	return ""
 }
 
-// covers says whether a read was started for the filesystem mounted at mp.
+// covers says whether a read was started for the filesystem mounted at mp (never, for
+// the zero earlyBtrfs).
 func (e *earlyBtrfs) covers(inv *Inventory, mp string) bool {
 	mm := majMinOf(inv, mp)
 	return mm != "" && e.started[mm]
@@ -297,7 +316,7 @@ func (d *discovery) btrfsFilesystems(p btrfsPlan, results map[string]btrfsResult
 			return ""
 		}
 		r, ok := results[fs.UUID]
-		if !ok {
+		if !ok { // (a filesystem skipped for --devices has a result, marked skipped)
 			d.warn("btrfs", fmt.Errorf("btrfs %s: no mount point found to read its subvolumes", fs.UUID))
 		}
 		for _, e := range r.errs {
