@@ -100,53 +100,67 @@ func (h HelperStatfs) Statfs(ctx context.Context, paths []string) map[string]Sta
 		_, _ = stdin.Write(req)
 		_ = stdin.Close()
 	}()
-	lines := make(chan StatfsOutcome, len(paths))
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			var o StatfsOutcome
-			if json.Unmarshal(sc.Bytes(), &o) == nil {
-				lines <- o
-			}
-		}
-	}()
 	timeout := h.Timeout
 	if timeout <= 0 {
 		timeout = 2 * time.Second
 	}
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	finished := false
-	for !finished && len(out) < len(paths) {
-		select {
-		case o, ok := <-lines:
-			if !ok {
-				finished = true
-				break
-			}
-			out[o.Path] = o
-		case <-timer.C:
-			finished = true
-		case <-ctx.Done():
-			finished = true
-		}
-	}
-	if len(out) == len(paths) {
-		go func() { _ = cmd.Wait() }() // reap; it exits once its last answer is written
-	} else {
-		// Abandon the helper: a child in uninterruptible sleep cannot be reaped until the
-		// mount answers, and waiting for it is exactly the hang this design avoids.
-		killProcessGroup(cmd)
-		go func() { _ = cmd.Wait() }()
-	}
+	parse := func(line []byte) (o StatfsOutcome, ok bool) { return o, json.Unmarshal(line, &o) == nil }
+	readAnswers(ctx, stdout, parse, len(paths), timeout, out)
+	reapOrAbandon(cmd, len(out) == len(paths))
 	for _, p := range paths {
 		if _, ok := out[p]; !ok {
 			out[p] = StatfsOutcome{Path: p, Err: errTimedOutText + " after " + timeout.String()}
 		}
 	}
 	return out
+}
+
+// readAnswers reads a statfs child's answers, one a line (parse turns a line into an
+// outcome; ok false skips it), into out until want paths have answered (want < 0: no
+// count), the child's output ends, the timeout passes or ctx is done. It reports
+// whether the output ended.
+func readAnswers(ctx context.Context, r io.Reader, parse func([]byte) (StatfsOutcome, bool), want int, timeout time.Duration, out map[string]StatfsOutcome) (ended bool) {
+	lines := make(chan StatfsOutcome, max(want, 16))
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			if o, ok := parse(sc.Bytes()); ok {
+				lines <- o
+			}
+		}
+	}()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for answered := 0; want < 0 || answered < want; {
+		select {
+		case o, ok := <-lines:
+			if !ok {
+				return true
+			}
+			if _, dup := out[o.Path]; !dup {
+				out[o.Path] = o
+				answered++
+			}
+		case <-timer.C:
+			return false
+		case <-ctx.Done():
+			return false
+		}
+	}
+	return false
+}
+
+// reapOrAbandon reaps a statfs child in the background once all its answers are in (it
+// exits right after the last), and otherwise kills it and leaves it: a child in
+// uninterruptible sleep on a dead mount cannot be reaped until the mount answers, and
+// waiting for it is exactly the hang this design avoids.
+func reapOrAbandon(cmd *exec.Cmd, answeredAll bool) {
+	if !answeredAll {
+		killProcessGroup(cmd)
+	}
+	go func() { _ = cmd.Wait() }()
 }
 
 // ServeStatfs is the helper's side: it reads a JSON array of paths from r, statfs'es

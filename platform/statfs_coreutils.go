@@ -1,7 +1,6 @@
 package platform
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -60,54 +59,21 @@ func (c CoreutilsStatfs) Statfs(ctx context.Context, paths []string) map[string]
 		}
 		return out
 	}
-	lines := make(chan StatfsOutcome, len(ask))
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			if o, err := ParseStatLine(sc.Text()); err == nil {
-				lines <- o
-			}
-		}
-	}()
 	timeout := c.Timeout
 	if timeout <= 0 {
 		timeout = 2 * time.Second
 	}
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	answered := 0
-	finished := false
-	for !finished {
-		select {
-		case o := <-lines:
-			if _, dup := out[o.Path]; !dup {
-				out[o.Path] = o
-				answered++
-			}
-		case <-done:
-			for len(lines) > 0 {
-				o := <-lines
-				out[o.Path] = o
-				answered++
-			}
-			finished = true
-		case <-timer.C:
-			finished = true
-		case <-ctx.Done():
-			finished = true
-		}
+	parse := func(line []byte) (StatfsOutcome, bool) {
+		o, err := ParseStatLine(string(line))
+		return o, err == nil
 	}
-	exited := false
-	select {
-	case <-done:
-		_ = cmd.Wait()
-		exited = true
-	default:
-		killProcessGroup(cmd)
-		go func() { _ = cmd.Wait() }()
+	// stat prints nothing on stdout for a path it cannot stat, so the answers are
+	// complete only when its output ends; its stderr then says why.
+	exited := readAnswers(ctx, stdout, parse, -1, timeout, out)
+	if exited {
+		_ = cmd.Wait() // stdout closed: it has exited or is about to
+	} else {
+		reapOrAbandon(cmd, false)
 	}
 	failed := ParseStatErrors(stderr.Bytes())
 	for _, p := range ask {
