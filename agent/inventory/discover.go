@@ -188,8 +188,9 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 			continue
 		}
 		if !plan.onDisks(uuid, sysStack, selectedDisks) {
-			btrfsMu.Lock()                                              // the reads already started write here too
-			btrfsOut[uuid] = btrfsResult{mountPoint: mp, skipped: true} // left out below
+			// Not read, and left out below; the reads already started write here too.
+			btrfsMu.Lock()
+			btrfsOut[uuid] = btrfsResult{mountPoint: mp, skipped: true}
 			btrfsMu.Unlock()
 			continue
 		}
