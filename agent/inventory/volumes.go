@@ -123,45 +123,16 @@ type btrfsResult struct {
 	skipped    bool // not on the disks inventoried: not read (and left out)
 }
 
-// runBtrfs reads what sysfs cannot give on the filesystem's primary mount point: the
-// subvolumes, from one `btrfs subvolume list` process, then the default subvolume, from
-// one tree search (no process; made only once the list, which searches the same tree,
-// has answered, so that a wedged filesystem cannot hang the agent itself). When the
-// search fails (not recorded in an older capture, a kernel that refuses it),
-// `btrfs subvolume get-default` is run instead.
+// runBtrfs reads what sysfs cannot give on the filesystem's mount point (see
+// btrfs.ReadMounted): its subvolumes and its default subvolume.
 func runBtrfs(ctx context.Context, h platform.Host, mnt string, timeout time.Duration) btrfsResult {
-	r := btrfsResult{mountPoint: mnt}
-	res, err := h.Run.Run(ctx, platform.Command{Argv: btrfs.SubvolumeListArgv(mnt), Timeout: timeout})
-	switch {
-	case err != nil:
-		r.errs = append(r.errs, fmt.Errorf("btrfs %s: subvolumes unknown: %w", mnt, err))
-	default:
-		if r.subvols, err = btrfs.ParseSubvolumeList(res.Stdout); err != nil {
-			r.errs = append(r.errs, fmt.Errorf("btrfs %s: parse subvolume list: %w", mnt, err))
-		}
+	m, _ := btrfs.ReadMounted(ctx, h.Run, h.BtrfsSearch, mnt, timeout)
+	r := btrfsResult{mountPoint: mnt, subvols: m.Subvolumes, def: m.Default}
+	if m.ListErr != nil {
+		r.errs = append(r.errs, fmt.Errorf("btrfs %s: subvolumes unknown: %w", mnt, m.ListErr))
 	}
-	if errors.Is(err, platform.ErrTimeout) {
-		r.errs = append(r.errs, fmt.Errorf("btrfs %s: default subvolume unknown: the filesystem did not answer", mnt))
-		return r
-	}
-	if h.BtrfsSearch != nil {
-		if id, err := btrfs.ReadDefaultSubvolumeID(h.BtrfsSearch, mnt); err == nil {
-			r.def = &btrfs.DefaultSubvolume{ID: id, TopLevel: id == btrfs.FSTreeObjectID}
-			for _, sv := range r.subvols {
-				if sv.ID == id {
-					r.def.Path = sv.Path
-				}
-			}
-			return r
-		}
-	}
-	res, err = h.Run.Run(ctx, platform.Command{Argv: btrfs.GetDefaultArgv(mnt), Timeout: timeout})
-	if err != nil {
-		r.errs = append(r.errs, fmt.Errorf("btrfs %s: default subvolume unknown: %w", mnt, err))
-		return r
-	}
-	if r.def, err = btrfs.ParseGetDefault(res.Stdout); err != nil {
-		r.errs = append(r.errs, fmt.Errorf("btrfs %s: parse get-default: %w", mnt, err))
+	if m.DefaultErr != nil {
+		r.errs = append(r.errs, fmt.Errorf("btrfs %s: default subvolume unknown: %w", mnt, m.DefaultErr))
 	}
 	return r
 }

@@ -167,7 +167,7 @@ func loadCmd(t testing.TB, dir string) platform.RecordedCommand {
 var mountCases = []string{"single", "single-subvol-mount", "raid1"}
 
 func loadMount(t testing.TB, c string) (mnt string, cmds []platform.RecordedCommand) {
-	for _, f := range []string{"subvolume-list", "get-default", "usage"} {
+	for _, f := range []string{"subvolume-list", "get-default"} {
 		cmds = append(cmds, loadCmd(t, c+"/"+f))
 	}
 	argv := cmds[0].Argv
@@ -177,7 +177,7 @@ func loadMount(t testing.TB, c string) (mnt string, cmds []platform.RecordedComm
 func TestRecordedArgv(t *testing.T) {
 	for _, c := range mountCases {
 		mnt, cmds := loadMount(t, c)
-		for i, want := range [][]string{SubvolumeListArgv(mnt), GetDefaultArgv(mnt), FilesystemUsageArgv(mnt)} {
+		for i, want := range [][]string{SubvolumeListArgv(mnt), GetDefaultArgv(mnt)} {
 			if !reflect.DeepEqual(cmds[i].Argv, want) {
 				t.Errorf("%s: recorded %q; builder %q", c, cmds[i].Argv, want)
 			}
@@ -187,7 +187,7 @@ func TestRecordedArgv(t *testing.T) {
 
 func TestReadMountedSingle(t *testing.T) {
 	mnt, cmds := loadMount(t, "single")
-	m, err := ReadMounted(context.Background(), platform.NewReplayRunner(cmds), mnt, time.Second)
+	m, err := ReadMounted(context.Background(), platform.NewReplayRunner(cmds), nil, mnt, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,37 +213,12 @@ func TestReadMountedSingle(t *testing.T) {
 	if d := m.Default; !reflect.DeepEqual(d, &DefaultSubvolume{ID: 256, Gen: &gen, Parent: &top, Path: "root"}) {
 		t.Errorf("Default = %s", dump(d))
 	}
-	u := m.Usage
-	wantOverall := []*int64{i64(536870912), i64(159383552), i64(377487360), i64(0), i64(0), i64(34144256),
-		i64(419430400), i64(230686720), i64(418381824), i64(5767168), i64(0)}
-	gotOverall := []*int64{u.DeviceSize, u.DeviceAllocated, u.DeviceUnallocated, u.DeviceMissing, u.DeviceSlack, u.Used,
-		u.FreeEstimated, u.FreeEstimatedMin, u.FreeStatfs, u.GlobalReserve, u.GlobalReserveUsed}
-	if !reflect.DeepEqual(gotOverall, wantOverall) {
-		t.Errorf("overall = %s; want %s", dump(gotOverall), dump(wantOverall))
-	}
-	if *u.DataRatio != 1 || *u.MetadataRatio != 2 || *u.MultipleProfiles {
-		t.Errorf("ratios %v %v multiple %v", *u.DataRatio, *u.MetadataRatio, *u.MultipleProfiles)
-	}
-	wantChunks := []ChunkUsage{
-		{"Data", "single", 75497472, 33554432, []DeviceBytes{{"/dev/loop1", 75497472}}},
-		{"Metadata", "dup", 33554432, 278528, []DeviceBytes{{"/dev/loop1", 67108864}}},
-		{"System", "dup", 8388608, 16384, []DeviceBytes{{"/dev/loop1", 16777216}}},
-	}
-	if !reflect.DeepEqual(u.Chunks, wantChunks) {
-		t.Errorf("Chunks = %s", dump(u.Chunks))
-	}
-	if !reflect.DeepEqual(u.Unallocated, []DeviceBytes{{"/dev/loop1", 377487360}}) {
-		t.Errorf("Unallocated = %v", u.Unallocated)
-	}
-	if u.Profiles("data") != "single" || u.Chunk("Metadata").Used != 278528 || u.Chunk("mixed") != nil {
-		t.Errorf("Profiles/Chunk")
-	}
 }
 
 // Mounted with subvol=home: -a prints <FS_TREE>/ for everything outside home.
 func TestReadMountedSubvolMount(t *testing.T) {
 	mnt, cmds := loadMount(t, "single-subvol-mount")
-	m, err := ReadMounted(context.Background(), platform.NewReplayRunner(cmds), mnt, time.Second)
+	m, err := ReadMounted(context.Background(), platform.NewReplayRunner(cmds), nil, mnt, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,14 +234,14 @@ func TestReadMountedSubvolMount(t *testing.T) {
 	if want := []bool{true, true, false, true, true, true}; !reflect.DeepEqual(outside, want) {
 		t.Errorf("OutsideMount %v; want %v", outside, want)
 	}
-	if m.Default.ID != 256 || m.Usage.Chunk("data").Size != 75497472 {
-		t.Errorf("default %+v usage %+v", m.Default, m.Usage)
+	if m.Default.ID != 256 {
+		t.Errorf("default %+v", m.Default)
 	}
 }
 
 func TestReadMountedRAID1(t *testing.T) {
 	mnt, cmds := loadMount(t, "raid1")
-	m, err := ReadMounted(context.Background(), platform.NewReplayRunner(cmds), mnt, time.Second)
+	m, err := ReadMounted(context.Background(), platform.NewReplayRunner(cmds), nil, mnt, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,17 +250,6 @@ func TestReadMountedRAID1(t *testing.T) {
 	}
 	if !reflect.DeepEqual(m.Default, &DefaultSubvolume{ID: 5, TopLevel: true}) {
 		t.Errorf("Default = %s", dump(m.Default))
-	}
-	u := m.Usage
-	if *u.DeviceSize != 1073741824 || *u.Used != 84312064 || *u.DataRatio != 2 || *u.GlobalReserve != 5767168 {
-		t.Errorf("overall %s", dump(u))
-	}
-	wantData := ChunkUsage{"Data", "raid1", 67108864, 41943040, []DeviceBytes{{"/dev/loop2", 67108864}, {"/dev/loop3", 67108864}}}
-	if d := u.Chunk("Data"); !reflect.DeepEqual(*d, wantData) {
-		t.Errorf("Data = %+v", *d)
-	}
-	if u.Profiles("Metadata") != "raid1" || u.Profiles("System") != "raid1" || len(u.Unallocated) != 2 || u.Unallocated[1].Bytes != 407699456 {
-		t.Errorf("usage %s", dump(u))
 	}
 }
 
@@ -301,47 +265,58 @@ func (f *fakeRunner) Run(_ context.Context, c platform.Command) (platform.Result
 	return f.out[k], f.errs[k]
 }
 
+// TestReadMountedPartial: the list failing (not root) leaves the default, from
+// get-default, intact; the list timing out leaves the default unasked.
 func TestReadMountedPartial(t *testing.T) {
 	_, cmds := loadMount(t, "single")
+	denied := "ERROR: can't perform the search: Operation not permitted\n"
 	f := &fakeRunner{
 		out: map[string]platform.Result{
-			"btrfs subvolume list":        {ExitCode: 1, Stderr: []byte("ERROR: can't perform the search: Operation not permitted\n")},
+			"btrfs subvolume list":        {ExitCode: 1, Stderr: []byte(denied)},
 			"btrfs subvolume get-default": {Stdout: []byte(cmds[1].Stdout)},
-			"btrfs filesystem usage":      {ExitCode: -1},
 		},
 		errs: map[string]error{
-			"btrfs subvolume list": &platform.ExitError{Argv: SubvolumeListArgv("/mnt"), Code: 1,
-				Stderr: "ERROR: can't perform the search: Operation not permitted\n"},
-			"btrfs filesystem usage": errors.Join(errors.New("run btrfs filesystem usage -b /mnt"), platform.ErrTimeout),
+			"btrfs subvolume list": &platform.ExitError{Argv: SubvolumeListArgv("/mnt"), Code: 1, Stderr: denied},
 		},
 	}
-	m, err := ReadMounted(context.Background(), f, "/mnt", 5*time.Second)
-	if err == nil {
-		t.Fatal("no error")
-	}
+	m, err := ReadMounted(context.Background(), f, nil, "/mnt", 5*time.Second)
 	var ee *platform.ExitError
-	if !errors.As(m.ListErr, &ee) || m.Subvolumes != nil || !strings.Contains(string(m.ListResult.Stderr), "Operation not permitted") {
-		t.Errorf("list: %v %v", m.ListErr, m.Subvolumes)
+	if !errors.As(err, &ee) || !errors.As(m.ListErr, &ee) || m.Subvolumes != nil || !strings.Contains(string(m.ListResult.Stderr), "Operation not permitted") {
+		t.Errorf("list: %v %v (joined %v)", m.ListErr, m.Subvolumes, err)
 	}
 	if m.DefaultErr != nil || m.Default == nil || m.Default.Path != "root" {
 		t.Errorf("default: %v %+v", m.DefaultErr, m.Default)
 	}
-	if !errors.Is(m.UsageErr, platform.ErrTimeout) || m.Usage != nil ||
-		!strings.HasPrefix(m.UsageErr.Error(), "run btrfs filesystem usage /mnt: no answer in 5s") {
-		t.Errorf("usage: %v", m.UsageErr)
-	}
-	if !errors.Is(err, platform.ErrTimeout) || !errors.As(err, &ee) {
-		t.Errorf("joined error %v", err)
-	}
-	if len(f.ran) != 3 || f.ran[0].Timeout != 5*time.Second {
+	if len(f.ran) != 2 || f.ran[0].Timeout != 5*time.Second {
 		t.Errorf("ran %+v", f.ran)
+	}
+
+	f = &fakeRunner{errs: map[string]error{"btrfs subvolume list": fmt.Errorf("run: %w", platform.ErrTimeout)}}
+	m, err = ReadMounted(context.Background(), f, nil, "/mnt", 5*time.Second)
+	if !errors.Is(err, platform.ErrTimeout) || !strings.HasPrefix(m.ListErr.Error(), "run btrfs subvolume list /mnt: no answer in 5s") ||
+		m.Default != nil || m.DefaultErr == nil || len(f.ran) != 1 {
+		t.Errorf("timed-out list: %v; default %+v %v; ran %d", err, m.Default, m.DefaultErr, len(f.ran))
+	}
+}
+
+// TestReadMountedSearch: with a tree search that answers (a real answer recorded here:
+// default 256), the default comes from it, its path from the list, and get-default
+// never runs (the replay holds only the list).
+func TestReadMountedSearch(t *testing.T) {
+	mnt, cmds := loadMount(t, "single")
+	o := loadSearch(t, "at")
+	o.Mount = mnt
+	run := platform.NewReplayRunner(cmds[:1])
+	m, err := ReadMounted(context.Background(), run, platform.NewReplayBtrfsSearch([]platform.BtrfsSearchOutcome{o}), mnt, time.Second)
+	if err != nil || m.Default == nil || m.Default.ID != 256 || m.Default.Path != "root" || m.Default.TopLevel {
+		t.Errorf("default %+v, %v", m.Default, err)
 	}
 }
 
 func TestReadMountedNoTool(t *testing.T) {
-	m, err := ReadMounted(context.Background(), platform.ExecRunner{SearchPath: []string{t.TempDir()}}, "/mnt", time.Second)
+	m, err := ReadMounted(context.Background(), platform.ExecRunner{SearchPath: []string{t.TempDir()}}, nil, "/mnt", time.Second)
 	if !errors.Is(err, platform.ErrToolUnavailable) || !errors.Is(m.ListErr, platform.ErrToolUnavailable) ||
-		!strings.Contains(m.UsageErr.Error(), "btrfs-progs is not installed") {
+		!strings.Contains(m.DefaultErr.Error(), "btrfs-progs is not installed") {
 		t.Errorf("error %v", err)
 	}
 }
@@ -368,13 +343,7 @@ func TestParseSubvolumeListVariants(t *testing.T) {
 	}
 }
 
-func TestParseUsageErrors(t *testing.T) {
-	for _, bad := range []string{"", "WARNING: cannot read detailed chunk info\n", "Overall:\n    Device size:  x\n",
-		"Overall:\nData,single: Size:x, Used:0\n", "Overall:\nUnallocated:\n   /dev/sda1 1 2\n"} {
-		if _, err := ParseFilesystemUsage([]byte(bad)); !errors.Is(err, ErrParse) {
-			t.Errorf("%q: error %v; want ErrParse", bad, err)
-		}
-	}
+func TestParseGetDefaultErrors(t *testing.T) {
 	if _, err := ParseGetDefault([]byte("ID x (FS_TREE)")); !errors.Is(err, ErrParse) {
 		t.Errorf("get-default: %v", err)
 	}

@@ -24,32 +24,27 @@ func GetDefaultArgv(mnt string) []string {
 	return []string{"btrfs", "subvolume", "get-default", mnt}
 }
 
-// FilesystemUsageArgv prints space usage in bytes (-b) of the filesystem mounted at mnt.
-func FilesystemUsageArgv(mnt string) []string {
-	return []string{"btrfs", "filesystem", "usage", "-b", mnt}
-}
-
-// Mounted is what the btrfs commands say about one mounted filesystem. Each command
-// has its own result and error: one failing does not hide the others.
+// Mounted is what discovery reads of one mounted filesystem beyond sysfs: its
+// subvolumes, from one `btrfs subvolume list` process, and its default subvolume, from
+// one tree search (`btrfs subvolume get-default` only when the search fails). Each has
+// its own result and error: one failing does not hide the other.
 type Mounted struct {
 	MountPoint string
 
-	Subvolumes  []Subvolume
-	ListResult  platform.Result
-	ListErr     error
-	Default     *DefaultSubvolume
-	DefaultRes  platform.Result
-	DefaultErr  error
-	Usage       *Usage
-	UsageResult platform.Result
-	UsageErr    error
+	Subvolumes []Subvolume
+	ListResult platform.Result
+	ListErr    error
+	Default    *DefaultSubvolume
+	DefaultErr error
 }
 
-// ReadMounted runs the three commands on mountPoint, each with the given timeout. It
-// returns whatever succeeded; the error joins the per-command errors (nil when all
-// three worked). All three need root: as another user, subvolume list fails and
-// filesystem usage prints estimates only.
-func ReadMounted(ctx context.Context, run platform.Runner, mountPoint string, timeout time.Duration) (*Mounted, error) {
+// ReadMounted reads the filesystem mounted at mountPoint: the subvolume list, then the
+// default subvolume by a tree search through search (nil: none), made only once the
+// list, which searches the same tree, has answered, so that a wedged filesystem cannot
+// hang the agent itself. When the search fails (a capture that holds none, a kernel
+// that refuses it), `btrfs subvolume get-default` is run instead. Both need root. The
+// error joins ListErr and DefaultErr (nil when both worked).
+func ReadMounted(ctx context.Context, run platform.Runner, search platform.BtrfsSearcher, mountPoint string, timeout time.Duration) (*Mounted, error) {
 	m := &Mounted{MountPoint: mountPoint}
 	var out []byte
 	out, m.ListResult, m.ListErr = runOne(ctx, run, SubvolumeListArgv(mountPoint), timeout)
@@ -57,17 +52,27 @@ func ReadMounted(ctx context.Context, run platform.Runner, mountPoint string, ti
 		m.Subvolumes, m.ListErr = ParseSubvolumeList(out)
 		m.ListErr = wrapParse(SubvolumeListArgv(mountPoint), m.ListErr)
 	}
-	out, m.DefaultRes, m.DefaultErr = runOne(ctx, run, GetDefaultArgv(mountPoint), timeout)
+	if errors.Is(m.ListErr, platform.ErrTimeout) {
+		m.DefaultErr = fmt.Errorf("default subvolume of %s not asked: the filesystem did not answer the subvolume list", mountPoint)
+		return m, errors.Join(m.ListErr, m.DefaultErr)
+	}
+	if search != nil {
+		if id, err := ReadDefaultSubvolumeID(search, mountPoint); err == nil {
+			m.Default = &DefaultSubvolume{ID: id, TopLevel: id == FSTreeObjectID}
+			for _, sv := range m.Subvolumes {
+				if sv.ID == id {
+					m.Default.Path = sv.Path
+				}
+			}
+			return m, m.ListErr
+		}
+	}
+	out, _, m.DefaultErr = runOne(ctx, run, GetDefaultArgv(mountPoint), timeout)
 	if m.DefaultErr == nil {
 		m.Default, m.DefaultErr = ParseGetDefault(out)
 		m.DefaultErr = wrapParse(GetDefaultArgv(mountPoint), m.DefaultErr)
 	}
-	out, m.UsageResult, m.UsageErr = runOne(ctx, run, FilesystemUsageArgv(mountPoint), timeout)
-	if m.UsageErr == nil {
-		m.Usage, m.UsageErr = ParseFilesystemUsage(out)
-		m.UsageErr = wrapParse(FilesystemUsageArgv(mountPoint), m.UsageErr)
-	}
-	return m, errors.Join(m.ListErr, m.DefaultErr, m.UsageErr)
+	return m, errors.Join(m.ListErr, m.DefaultErr)
 }
 
 func runOne(ctx context.Context, run platform.Runner, argv []string, timeout time.Duration) ([]byte, platform.Result, error) {
@@ -242,215 +247,4 @@ func ParseGetDefault(b []byte) (*DefaultSubvolume, error) {
 	}
 	d := &DefaultSubvolume{ID: s.ID, Path: s.Path, Gen: &s.Gen, Parent: &s.TopLevel}
 	return d, nil
-}
-
-// Usage is `btrfs filesystem usage -b`. Overall values are nil when not printed
-// (older btrfs-progs lack some; as non-root the per-device ones are unknown).
-type Usage struct {
-	DeviceSize        *int64
-	DeviceAllocated   *int64
-	DeviceUnallocated *int64
-	DeviceMissing     *int64
-	DeviceSlack       *int64
-	Used              *int64
-	FreeEstimated     *int64
-	FreeEstimatedMin  *int64
-	FreeStatfs        *int64
-	DataRatio         *float64
-	MetadataRatio     *float64
-	GlobalReserve     *int64
-	GlobalReserveUsed *int64
-	MultipleProfiles  *bool
-	// Chunks are the "Data,single: Size:..., Used:..." sections in order.
-	Chunks []ChunkUsage
-	// Unallocated is the "Unallocated:" section: free bytes per device.
-	Unallocated []DeviceBytes
-}
-
-// ChunkUsage is one "<Type>,<PROFILE>: Size:N, Used:N (x%)" section.
-type ChunkUsage struct {
-	Type    string // Data, Metadata, System
-	Profile string // lower case: single, dup, raid1...
-	Size    int64
-	Used    int64
-	Devices []DeviceBytes
-}
-
-// DeviceBytes is one device line of a section: bytes of that device.
-type DeviceBytes struct {
-	Device string
-	Bytes  int64
-}
-
-// Chunk returns the first section of the given type (Data, Metadata, System), or nil.
-func (u *Usage) Chunk(typ string) *ChunkUsage {
-	for i := range u.Chunks {
-		if strings.EqualFold(u.Chunks[i].Type, typ) {
-			return &u.Chunks[i]
-		}
-	}
-	return nil
-}
-
-// Profiles returns the profiles of one chunk type, joined by "," when there are several.
-func (u *Usage) Profiles(typ string) string {
-	var p []string
-	for _, c := range u.Chunks {
-		if strings.EqualFold(c.Type, typ) {
-			p = append(p, c.Profile)
-		}
-	}
-	return strings.Join(p, ",")
-}
-
-// ParseFilesystemUsage parses `btrfs filesystem usage -b` output.
-func ParseFilesystemUsage(b []byte) (*Usage, error) {
-	u := &Usage{}
-	var cur *[]DeviceBytes
-	sawOverall := false
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		raw := sc.Text()
-		line := strings.TrimSpace(raw)
-		if line == "" {
-			continue
-		}
-		indented := raw[0] == ' ' || raw[0] == '\t'
-		switch {
-		case line == "Overall:":
-			sawOverall, cur = true, nil
-		case line == "Unallocated:":
-			cur = &u.Unallocated
-		case !indented && strings.Contains(line, ": Size:"):
-			c, err := parseChunkHeader(line)
-			if err != nil {
-				return nil, fmt.Errorf("%w: usage line %d: %w", ErrParse, n, err)
-			}
-			u.Chunks = append(u.Chunks, c)
-			cur = &u.Chunks[len(u.Chunks)-1].Devices
-		case indented && cur != nil:
-			f := strings.Fields(line)
-			if len(f) != 2 {
-				return nil, fmt.Errorf("%w: usage line %d: device line %q", ErrParse, n, line)
-			}
-			v, err := strconv.ParseInt(f[1], 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("%w: usage line %d: %w", ErrParse, n, err)
-			}
-			*cur = append(*cur, DeviceBytes{Device: f[0], Bytes: v})
-		case indented && sawOverall:
-			if err := u.overall(line); err != nil {
-				return nil, fmt.Errorf("%w: usage line %d: %w", ErrParse, n, err)
-			}
-		default:
-			// WARNING lines and anything new: ignored
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrParse, err)
-	}
-	if !sawOverall {
-		return nil, fmt.Errorf("%w: no \"Overall:\" section", ErrParse)
-	}
-	return u, nil
-}
-
-// parseChunkHeader parses "Data,RAID1: Size:67108864, Used:41943040 (62.50%)".
-func parseChunkHeader(line string) (ChunkUsage, error) {
-	var c ChunkUsage
-	name, rest, _ := strings.Cut(line, ": ")
-	typ, prof, ok := strings.Cut(name, ",")
-	if !ok {
-		return c, fmt.Errorf("chunk header %q", line)
-	}
-	c.Type, c.Profile = typ, strings.ToLower(prof)
-	var err error
-	for _, f := range strings.Split(rest, ",") {
-		f = strings.TrimSpace(f)
-		k, v, _ := strings.Cut(f, ":")
-		if i := strings.IndexByte(v, ' '); i >= 0 {
-			v = v[:i] // "41943040 (62.50%)"
-		}
-		switch k {
-		case "Size":
-			c.Size, err = strconv.ParseInt(v, 10, 64)
-		case "Used":
-			c.Used, err = strconv.ParseInt(v, 10, 64)
-		}
-		if err != nil {
-			return c, fmt.Errorf("chunk header %q: %w", line, err)
-		}
-	}
-	return c, nil
-}
-
-// overall parses one "Key:  value" line of the Overall section.
-func (u *Usage) overall(line string) error {
-	k, v, ok := strings.Cut(line, ":")
-	if !ok {
-		return nil
-	}
-	f := strings.Fields(v)
-	if len(f) == 0 {
-		return nil
-	}
-	num := func() (*int64, error) {
-		n, err := strconv.ParseInt(f[0], 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", k, err)
-		}
-		return &n, nil
-	}
-	// second returns the number in "(min: N)" / "(used: N)".
-	second := func() (*int64, error) {
-		if len(f) < 3 {
-			return nil, nil
-		}
-		n, err := strconv.ParseInt(strings.TrimSuffix(f[2], ")"), 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", k, err)
-		}
-		return &n, nil
-	}
-	ratio := func() (*float64, error) {
-		r, err := strconv.ParseFloat(f[0], 64)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", k, err)
-		}
-		return &r, nil
-	}
-	var err error
-	switch k {
-	case "Device size":
-		u.DeviceSize, err = num()
-	case "Device allocated":
-		u.DeviceAllocated, err = num()
-	case "Device unallocated":
-		u.DeviceUnallocated, err = num()
-	case "Device missing":
-		u.DeviceMissing, err = num()
-	case "Device slack":
-		u.DeviceSlack, err = num()
-	case "Used":
-		u.Used, err = num()
-	case "Free (estimated)":
-		if u.FreeEstimated, err = num(); err == nil {
-			u.FreeEstimatedMin, err = second()
-		}
-	case "Free (statfs, df)":
-		u.FreeStatfs, err = num()
-	case "Data ratio":
-		u.DataRatio, err = ratio()
-	case "Metadata ratio":
-		u.MetadataRatio, err = ratio()
-	case "Global reserve":
-		if u.GlobalReserve, err = num(); err == nil {
-			u.GlobalReserveUsed, err = second()
-		}
-	case "Multiple profiles":
-		b := f[0] == "yes"
-		u.MultipleProfiles = &b
-	}
-	return err
 }

@@ -34,20 +34,3 @@ func FuzzParseGetDefault(f *testing.F) {
 		}
 	})
 }
-
-func FuzzParseFilesystemUsage(f *testing.F) {
-	for _, c := range mountCases {
-		_, cmds := loadMount(f, c)
-		f.Add([]byte(cmds[2].Stdout))
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		u, err := ParseFilesystemUsage(b)
-		if (u == nil) == (err == nil) {
-			t.Fatalf("usage %v, error %v", u, err)
-		}
-		if u != nil {
-			_ = u.Profiles("Data")
-			_ = u.Chunk("System")
-		}
-	})
-}

@@ -265,13 +265,12 @@ lvm_layouts() {
 	fi
 }
 
-# record_btrfs CASE MNT: the three commands collectors/btrfs.ReadMounted runs.
+# record_btrfs CASE MNT: the two commands collectors/btrfs.ReadMounted may run (get-default: when its tree search fails).
 record_btrfs() {
 	local dir=$btrfs_out/$1
 	rm -rf "$dir"
 	vol_record "$dir/subvolume-list" - btrfs subvolume list -a -puq "$2"
 	vol_record "$dir/get-default" - btrfs subvolume get-default "$2"
-	vol_record "$dir/usage" - btrfs filesystem usage -b "$2"
 	echo "recorded $dir"
 }
 

@@ -67,14 +67,14 @@ func TestBtrfsOnLoops(t *testing.T) {
 	if fs == nil || len(fs.Devices) != 2 || fs.Data.ProfileNames() != "raid1" {
 		t.Fatalf("sysfs for %s: %+v", uuid, fs)
 	}
-	m, err := btrfs.ReadMounted(context.Background(), runner(), mnt, 30*time.Second)
+	m, err := btrfs.ReadMounted(context.Background(), runner(), platform.LiveBtrfsSearch{}, mnt, 30*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(m.Subvolumes) != 2 || !m.Subvolumes[1].IsSnapshot || m.Subvolumes[1].ParentUUID != m.Subvolumes[0].UUID {
 		t.Errorf("subvolumes %+v", m.Subvolumes)
 	}
-	if m.Default == nil || !m.Default.TopLevel || m.Usage.Profiles("Data") != "raid1" {
-		t.Errorf("default %+v usage %+v", m.Default, m.Usage)
+	if m.Default == nil || !m.Default.TopLevel || m.Default.ID != 5 {
+		t.Errorf("default %+v", m.Default)
 	}
 }
