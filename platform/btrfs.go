@@ -2,7 +2,6 @@ package platform
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"sync"
 )
@@ -126,6 +125,3 @@ func (r *RecordBtrfsSearch) Recorded() []BtrfsSearchOutcome {
 	defer r.mu.Unlock()
 	return append([]BtrfsSearchOutcome(nil), r.got...)
 }
-
-// ErrUnsupported: this operating system has no such call.
-var ErrUnsupported = errors.ErrUnsupported

@@ -2,12 +2,15 @@
 
 package platform
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // LiveBtrfsSearch: btrfs exists only on Linux.
 type LiveBtrfsSearch struct{}
 
-// BtrfsTreeSearch fails with ErrUnsupported.
+// BtrfsTreeSearch fails with errors.ErrUnsupported.
 func (LiveBtrfsSearch) BtrfsTreeSearch(mnt string, _ BtrfsSearchKey) (BtrfsSearchResult, error) {
-	return BtrfsSearchResult{}, fmt.Errorf("btrfs tree search on %s: %w", mnt, ErrUnsupported)
+	return BtrfsSearchResult{}, fmt.Errorf("btrfs tree search on %s: %w", mnt, errors.ErrUnsupported)
 }
