@@ -29,16 +29,16 @@ func BuildTargetServer(inv *inventory.Inventory, opts TargetOptions) (TargetServ
 	if err != nil {
 		return ts, nil, err
 	}
-	used := map[string]bool{}
+	used := map[string]bool{} // the --disk-ids keys that named a migrated disk
 	for _, d := range disks {
-		id, ok := lookupDisk(opts.DiskIDs, d)
-		if ok {
-			used[id] = true
+		key, id := lookupDisk(opts.DiskIDs, d)
+		if key != "" {
+			used[key] = true
 		}
 		ts.Disks = append(ts.Disks, targetDisk(d, id))
 	}
-	for k, id := range opts.DiskIDs {
-		if !used[id] {
+	for k := range opts.DiskIDs {
+		if !used[k] {
 			return ts, nil, fmt.Errorf("disk id for %s: no migrated disk of that name", k)
 		}
 	}
@@ -50,12 +50,15 @@ func BuildTargetServer(inv *inventory.Inventory, opts TargetOptions) (TargetServ
 	return ts, warns, nil
 }
 
-func lookupDisk(ids map[string]string, d inventory.Disk) (string, bool) {
-	if id, ok := ids[d.Name]; ok {
-		return id, true
+// lookupDisk finds the disk's id by its name or kernel name; key is the one that
+// matched ("" when neither).
+func lookupDisk(ids map[string]string, d inventory.Disk) (key, id string) {
+	for _, k := range []string{d.Name, d.KName} {
+		if id, ok := ids[k]; ok {
+			return k, id
+		}
 	}
-	id, ok := ids[d.KName]
-	return id, ok
+	return "", ""
 }
 
 // migratedDisks is the inventory's disks minus the excluded ones, in order.

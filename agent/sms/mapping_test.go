@@ -140,6 +140,10 @@ func TestBuildTargetServerExclude(t *testing.T) {
 	if _, _, err := BuildTargetServer(inv, TargetOptions{DiskIDs: map[string]string{"/dev/sdz": "x"}}); err == nil || err.Error() != "disk id for /dev/sdz: no migrated disk of that name" {
 		t.Errorf("unknown disk id: err %v", err)
 	}
+	// A stray key is refused even when its id is also given to a real disk.
+	if _, _, err := BuildTargetServer(inv, TargetOptions{DiskIDs: map[string]string{"/dev/vdb": "evs-a", "/dev/sdz": "evs-a"}}); err == nil || err.Error() != "disk id for /dev/sdz: no migrated disk of that name" {
+		t.Errorf("stray disk id sharing a real disk's id: err %v", err)
+	}
 }
 
 func TestBuildSourceBody(t *testing.T) {
