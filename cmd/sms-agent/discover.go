@@ -33,14 +33,14 @@ func (o *hostOptions) register(fs *flag.FlagSet) {
 	fs.DurationVar(&o.commandTimeout, "command-timeout", 10*time.Second, "timeout of each external command (blkid, lvm, btrfs)")
 }
 
-func (o *hostOptions) deviceList() []string {
-	if strings.TrimSpace(o.devices) == "" {
-		return nil
-	}
+func (o *hostOptions) deviceList() []string { return splitList(o.devices) }
+
+// splitList splits a comma-separated flag value, dropping empty items (nil when none).
+func splitList(s string) []string {
 	var out []string
-	for _, d := range strings.Split(o.devices, ",") {
-		if d = strings.TrimSpace(d); d != "" {
-			out = append(out, d)
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
 		}
 	}
 	return out
@@ -66,29 +66,16 @@ func (a *app) liveHost(statfsTimeout time.Duration) platform.Host {
 	return h
 }
 
-// openHost returns the host to read: this machine, or the capture `from`.
-func (a *app) openHost(o hostOptions) (platform.Host, func(), error) {
+// openHost returns the host to read: this machine, or the capture `from` (then also
+// the capture, for what it holds beyond the host: its manifest). done releases it.
+func (a *app) openHost(o hostOptions) (h platform.Host, c *platform.Capture, done func(), err error) {
 	if o.from == "" {
-		return a.liveHost(o.statfsTimeout), func() {}, nil
+		return a.liveHost(o.statfsTimeout), nil, func() {}, nil
 	}
-	c, err := platform.OpenCapture(o.from, a.TempDir)
-	if err != nil {
-		return platform.Host{}, nil, err
+	if c, err = platform.OpenCapture(o.from, a.TempDir); err != nil {
+		return platform.Host{}, nil, nil, err
 	}
-	return c.Host(time.Now), c.Close, nil
-}
-
-// collectInventory runs discovery on this host, or replays the capture `from` if
-// non-empty; devices restricts disks (nil: default candidates).
-func collectInventory(ctx context.Context, a *app, from string, devices []string) (*inventory.Inventory, error) {
-	o := hostOptions{from: from, statfsTimeout: 2 * time.Second, commandTimeout: 10 * time.Second}
-	o.devices = strings.Join(devices, ",")
-	h, done, err := a.openHost(o)
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	return inventory.Discover(ctx, h, inventory.Options{Devices: o.deviceList(), CommandTimeout: o.commandTimeout})
+	return c.Host(time.Now), c, c.Close, nil
 }
 
 func newFlagSet(a *app, name, synopsis string) *flag.FlagSet {
@@ -125,7 +112,7 @@ func runDiscover(ctx context.Context, a *app, args []string) int {
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	h, done, err := a.openHost(o)
+	h, _, done, err := a.openHost(o)
 	if err != nil {
 		a.errorf("discover: %v", err)
 		return exitFailure
@@ -182,7 +169,7 @@ func runCapture(ctx context.Context, a *app, args []string) int {
 		a.errorf("capture: --from cannot be used with capture (it records this host)")
 		return exitUsage
 	}
-	h, _, _ := a.openHost(o)
+	h, _, _, _ := a.openHost(o) // live: cannot fail
 	frec := platform.NewFileRecorder()
 	rrun := &platform.RecordRunner{Inner: h.Run}
 	rstat := &platform.RecordStatfs{Inner: h.Statfs}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/sms-agent/sms-agent/agent/inventory"
 	"github.com/sms-agent/sms-agent/agent/sms"
-	"github.com/sms-agent/sms-agent/platform"
 )
 
 // defaultConfigPath is read when --config is not given and the file exists.
@@ -196,76 +195,66 @@ func fail(a *app, creds sms.Credentials, cmd string, err error) int {
 	return exitFailure
 }
 
-// hostInput is how a command gets the inventory and the host facts.
+// hostInput is how a command gets the inventory and the host facts: the flags every
+// command that reads a host has, plus the disks to leave out and a host facts file.
 type hostInput struct {
-	from, devices, exclude, facts string
+	hostOptions
+	exclude, facts string
 }
 
 func (h *hostInput) register(fs *flag.FlagSet) {
-	fs.StringVar(&h.from, "from", "", "build from a capture (.tar.gz or root directory) or an inventory JSON file ('discover --json') instead of this host")
-	fs.StringVar(&h.devices, "devices", "", "comma-separated disks to discover (default: every migration candidate)")
+	h.hostOptions.register(fs)
+	fs.Lookup("from").Usage = "build from a capture (.tar.gz or root directory) or an inventory JSON file ('discover --json') instead of this host"
 	fs.StringVar(&h.exclude, "exclude", "", "comma-separated disks to leave out of the migration")
 	fs.StringVar(&h.facts, "facts", "", "JSON file of host facts (networks, has_rsync, ...; docs/sms.md) instead of reading them")
 }
 
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// inventory returns the inventory and, when needed, the host facts, with warnings.
+// load returns the inventory and, when wanted, the host facts, with warnings. The host
+// (or capture) is opened once, for both.
 func (h *hostInput) load(ctx context.Context, a *app, wantFacts bool) (*inventory.Inventory, sms.HostFacts, []string, error) {
-	var inv *inventory.Inventory
-	var warns []string
+	var facts sms.HostFacts
 	if strings.HasSuffix(h.from, ".json") {
 		b, err := os.ReadFile(h.from)
 		if err != nil {
-			return nil, sms.HostFacts{}, nil, err
+			return nil, facts, nil, err
 		}
-		inv = new(inventory.Inventory)
+		inv := new(inventory.Inventory)
 		if err := json.Unmarshal(b, inv); err != nil {
-			return nil, sms.HostFacts{}, nil, fmt.Errorf("%s: not an inventory: %w", h.from, err)
+			return nil, facts, nil, fmt.Errorf("%s: not an inventory: %w", h.from, err)
 		}
-	} else {
-		var err error
-		if inv, err = collectInventory(ctx, a, h.from, splitList(h.devices)); err != nil {
-			return nil, sms.HostFacts{}, nil, err
+		warns := inventoryWarnings(inv)
+		if !wantFacts {
+			return inv, facts, warns, nil
 		}
+		if h.facts == "" {
+			return inv, facts, append(warns, "host facts: none for an inventory file (give --facts); networks and environment checks unknown"), nil
+		}
+		facts, err = readFacts(h.facts)
+		return inv, facts, warns, err
 	}
-	for _, w := range inv.Warnings {
-		warns = append(warns, w.Source+": "+w.Message)
+	host, capt, done, err := a.openHost(h.hostOptions)
+	if err != nil {
+		return nil, facts, nil, err
 	}
-	if !wantFacts {
-		return inv, sms.HostFacts{}, warns, nil
+	defer done()
+	inv, err := inventory.Discover(ctx, host, inventory.Options{Devices: h.deviceList(), CommandTimeout: h.commandTimeout})
+	if err != nil {
+		return nil, facts, nil, err
 	}
-	var facts sms.HostFacts
+	warns := inventoryWarnings(inv)
 	switch {
+	case !wantFacts:
 	case h.facts != "":
-		b, err := os.ReadFile(h.facts)
-		if err != nil {
-			return nil, facts, nil, err
+		facts, err = readFacts(h.facts)
+	default:
+		r := sms.FactReader{FS: host.FS}
+		switch {
+		case host.Live:
+			r.Interfaces = sms.LiveInterfaces
+		case capt.Manifest != nil && len(capt.Manifest.Interfaces) > 0:
+			r.Interfaces = sms.CapturedInterfaces(capt.Manifest.Interfaces)
 		}
-		if err := json.Unmarshal(b, &facts); err != nil {
-			return nil, facts, nil, fmt.Errorf("%s: not a host facts file: %w", h.facts, err)
-		}
-	case strings.HasSuffix(h.from, ".json"):
-		warns = append(warns, "host facts: none for an inventory file (give --facts); networks and environment checks unknown")
-	case h.from != "":
-		c, err := platform.OpenCapture(h.from, a.TempDir)
-		if err != nil {
-			return nil, facts, nil, err
-		}
-		defer c.Close()
 		var w []string
-		r := sms.FactReader{FS: c.Host(time.Now).FS}
-		if c.Manifest != nil && len(c.Manifest.Interfaces) > 0 {
-			r.Interfaces = sms.CapturedInterfaces(c.Manifest.Interfaces)
-		}
 		facts, w = r.Gather()
 		for _, s := range w {
 			warns = append(warns, "host facts: "+s)
@@ -273,14 +262,28 @@ func (h *hostInput) load(ctx context.Context, a *app, wantFacts bool) (*inventor
 		if r.Interfaces == nil {
 			warns = append(warns, "host facts: the capture holds no interface addresses (give --facts)")
 		}
-	default:
-		var w []string
-		facts, w = sms.FactReader{FS: platform.NewFS("/"), Interfaces: sms.LiveInterfaces}.Gather()
-		for _, s := range w {
-			warns = append(warns, "host facts: "+s)
-		}
 	}
-	return inv, facts, warns, nil
+	return inv, facts, warns, err
+}
+
+func inventoryWarnings(inv *inventory.Inventory) []string {
+	var warns []string
+	for _, w := range inv.Warnings {
+		warns = append(warns, w.Source+": "+w.Message)
+	}
+	return warns
+}
+
+func readFacts(path string) (sms.HostFacts, error) {
+	var facts sms.HostFacts
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return facts, err
+	}
+	if err := json.Unmarshal(b, &facts); err != nil {
+		return facts, fmt.Errorf("%s: not a host facts file: %w", path, err)
+	}
+	return facts, nil
 }
 
 func printWarnings(a *app, warns []string) {
