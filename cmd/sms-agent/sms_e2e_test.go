@@ -160,8 +160,7 @@ func TestE2ERegisterAndCreateAKSK(t *testing.T) {
 
 	// task create registers-or-finds the source, then creates the task; config file drives flags.
 	cfg := e.write("sms.conf", "# test\nname = web-1\npriority = 3\nsyncing = true\nexclude = /dev/vdb\n", 0o600)
-	_ = cfg
-	args := append([]string{"task", "create", "--config", filepath.Join(e.dir, "sms.conf"), "--name", "mig-web-1"}, e.common()...)
+	args := append([]string{"task", "create", "--config", cfg, "--name", "mig-web-1"}, e.common()...)
 	code, out, errs = e.run(akEnv, args...)
 	if code != 0 {
 		t.Fatalf("task create: exit %d\n%s", code, errs)
@@ -197,6 +196,27 @@ func TestE2ERegisterAndCreateAKSK(t *testing.T) {
 	code, out, _ = e.run(akEnv, "source", "show", "--endpoint", e.url, "--name", "web-1")
 	if code != 0 || !strings.Contains(out, `"id": "`+srcID+`"`) {
 		t.Errorf("source show: %d %s", code, out)
+	}
+}
+
+// TestE2ECreateWarnsOnce: task create builds both the source body and the target
+// layout from the same volumes; what they cannot know (an LV that is not mounted) is
+// said once, not once per body.
+func TestE2ECreateWarnsOnce(t *testing.T) {
+	e := newE2E(t, smsfake.Config{AK: e2eAK, SK: e2eSK, ProjectID: e2eProject})
+	defer e.assertNoSecrets()
+	unmounted := `{"name":"scratch","path":"/dev/vg0/scratch","migrate":true,"device_use":"NORMAL","size":1073741824,"mount_point":"","file_system":"ext4"},`
+	inv := strings.Replace(e2eInventory, `"logical_volumes":[`, `"logical_volumes":[`+unmounted, 1)
+	if inv == e2eInventory {
+		t.Fatal("test inventory has no logical_volumes to extend")
+	}
+	e.write("inv.json", inv, 0o644)
+	code, _, errs := e.run(akEnv, append([]string{"task", "create", "--name", "mig-web-1", "--source-name", "web-1"}, e.common()...)...)
+	if code != 3 || len(e.fake.Tasks()) != 1 {
+		t.Fatalf("task create: exit %d (want 3: warnings), %d tasks\n%s", code, len(e.fake.Tasks()), errs)
+	}
+	if n := strings.Count(errs, "logical volume vg0/scratch is not mounted"); n != 1 {
+		t.Errorf("the unmounted LV is warned about %d times; want once:\n%s", n, errs)
 	}
 }
 

@@ -286,9 +286,15 @@ func readFacts(path string) (sms.HostFacts, error) {
 	return facts, nil
 }
 
+// printWarnings prints each distinct warning once (task create builds the source body
+// and the target layout from the same volumes, and both say what is unknown).
 func printWarnings(a *app, warns []string) {
+	seen := map[string]bool{}
 	for _, w := range warns {
-		fmt.Fprintf(a.Stderr, "warning: %s\n", w)
+		if !seen[w] {
+			seen[w] = true
+			fmt.Fprintf(a.Stderr, "warning: %s\n", w)
+		}
 	}
 }
 
@@ -314,17 +320,19 @@ func runSource(ctx context.Context, a *app, args []string) int {
 func sourceBody(ctx context.Context, a *app, in *hostInput, name string) (*sms.PostSourceServerBody, []string, error) {
 	inv, facts, warns, err := in.load(ctx, a, true)
 	if err != nil {
-		return nil, nil, err
-	}
-	body, w, err := sms.BuildSourceBody(inv, facts, sms.SourceOptions{Name: name, AgentVersion: a.Version, Exclude: splitList(in.exclude)})
-	if err != nil {
-		return nil, nil, err
-	}
-	warns = append(warns, w...)
-	if err := sms.ValidateSourceBody(body); err != nil {
 		return nil, warns, err
 	}
-	return body, warns, nil
+	body, w, err := buildSourceBody(a, inv, facts, name, in.exclude)
+	return body, append(warns, w...), err
+}
+
+// buildSourceBody maps and validates the registration body of an inventory.
+func buildSourceBody(a *app, inv *inventory.Inventory, facts sms.HostFacts, name, exclude string) (*sms.PostSourceServerBody, []string, error) {
+	body, warns, err := sms.BuildSourceBody(inv, facts, sms.SourceOptions{Name: name, AgentVersion: a.Version, Exclude: splitList(exclude)})
+	if err == nil {
+		err = sms.ValidateSourceBody(body)
+	}
+	return body, warns, err
 }
 
 func runSourceRegister(ctx context.Context, a *app, args []string) int {

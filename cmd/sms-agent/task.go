@@ -109,10 +109,7 @@ func runTaskCreate(ctx context.Context, a *app, args []string) int {
 	var srcBody *sms.PostSourceServerBody
 	if needSource {
 		var w []string
-		srcBody, w, err = sms.BuildSourceBody(inv, facts, sms.SourceOptions{Name: srcName, AgentVersion: a.Version, Exclude: splitList(in.exclude)})
-		if err == nil {
-			err = sms.ValidateSourceBody(srcBody)
-		}
+		srcBody, w, err = buildSourceBody(a, inv, facts, srcName, in.exclude)
 		warns = append(warns, w...)
 		if err != nil {
 			printWarnings(a, warns)
