@@ -16,8 +16,9 @@ import (
 // Authenticator adds credentials to a request whose body is body.
 type Authenticator interface {
 	Authorize(ctx context.Context, req *http.Request, body []byte) error
-	// Invalidate drops a cached token after a 401, so the next call fetches a new one.
-	Invalidate()
+	// Invalidate drops a cached token after a 401, so that the next call fetches a new
+	// one; it reports whether there is a new one to fetch (worth one more try).
+	Invalidate() (renewable bool)
 }
 
 // AKSK signs requests with an access key (SDK-HMAC-SHA256), sending X-Project-Id and,
@@ -41,7 +42,7 @@ func (a *AKSK) Authorize(_ context.Context, req *http.Request, body []byte) erro
 }
 
 // Invalidate does nothing: keys do not expire.
-func (a *AKSK) Invalidate() {}
+func (a *AKSK) Invalidate() bool { return false }
 
 // StaticToken sends an IAM token given by the user.
 type StaticToken struct{ Token string }
@@ -53,7 +54,7 @@ func (s *StaticToken) Authorize(_ context.Context, req *http.Request, _ []byte) 
 }
 
 // Invalidate does nothing: the token cannot be renewed.
-func (s *StaticToken) Invalidate() {}
+func (s *StaticToken) Invalidate() bool { return false }
 
 // PasswordToken gets a project-scoped IAM token by password authentication and keeps
 // it until RenewBefore its expiry.
@@ -82,10 +83,11 @@ func (p *PasswordToken) Authorize(ctx context.Context, req *http.Request, _ []by
 }
 
 // Invalidate drops the cached token.
-func (p *PasswordToken) Invalidate() {
+func (p *PasswordToken) Invalidate() bool {
 	p.mu.Lock()
 	p.token = ""
 	p.mu.Unlock()
+	return true
 }
 
 // Token returns a valid token, from the cache or from IAM.

@@ -155,15 +155,13 @@ func (c *Client) do(ctx context.Context, call Call, out any, renewAuth bool) err
 		e := ParseErrorBody(resp.StatusCode, resp.Header, rb)
 		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
 			e.Hint = clockHint(resp.Header.Get("Date"), c.Now())
-			if resp.StatusCode == http.StatusUnauthorized && renewAuth {
-				if _, ok := c.Auth.(*PasswordToken); ok { // an expired or revoked token: get a new one once
-					c.Auth.Invalidate()
-					return c.do(ctx, call, out, false)
-				}
+			// An expired or revoked token: get a new one, once.
+			if resp.StatusCode == http.StatusUnauthorized && renewAuth && c.Auth.Invalidate() {
+				return c.do(ctx, call, out, false)
 			}
 		}
 		if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), c.Now()); ok {
-			return &retryAfterError{APIError: e, after: d}
+			e.RetryAfter = d
 		}
 		return e
 	}
@@ -185,22 +183,11 @@ func (e *NetError) Error() string { return e.Op + ": " + e.Err.Error() }
 
 func (e *NetError) Unwrap() error { return e.Err }
 
-type retryAfterError struct {
-	*APIError
-	after time.Duration
-}
-
-func (e *retryAfterError) Unwrap() error { return e.APIError }
-
 // retryable reports whether err may pass on a new attempt, and the server's wait.
 func retryable(err error) (bool, time.Duration) {
-	var ra *retryAfterError
-	if errors.As(err, &ra) {
-		return ra.Retryable(), ra.after
-	}
 	var ae *APIError
 	if errors.As(err, &ae) {
-		return ae.Retryable(), 0
+		return ae.Retryable(), ae.RetryAfter
 	}
 	var ne *NetError
 	return errors.As(err, &ne), 0
@@ -222,10 +209,10 @@ func (c *Client) WithRetry(ctx context.Context, what string, op func(ctx context
 		}
 		ok, after := retryable(err)
 		if !ok || ctx.Err() != nil {
-			return unwrapRetryAfter(err)
+			return err
 		}
 		if attempt >= p.Attempts {
-			return fmt.Errorf("%s: %w after %d attempts: %w", what, ErrGaveUp, attempt, unwrapRetryAfter(err))
+			return fmt.Errorf("%s: %w after %d attempts: %w", what, ErrGaveUp, attempt, err)
 		}
 		wait := p.Base << (attempt - 1)
 		if wait > p.MaxWait || wait <= 0 {
@@ -235,31 +222,23 @@ func (c *Client) WithRetry(ctx context.Context, what string, op func(ctx context
 		if after > 0 {
 			wait = after
 			if wait > p.MaxWait {
-				return fmt.Errorf("%s: %w: the service asks to wait %v (Retry-After), more than the %v allowed: %w", what, ErrGaveUp, after, p.MaxWait, unwrapRetryAfter(err))
+				return fmt.Errorf("%s: %w: the service asks to wait %v (Retry-After), more than the %v allowed: %w", what, ErrGaveUp, after, p.MaxWait, err)
 			}
 		}
 		if c.Now().Add(wait).After(deadline) {
-			return fmt.Errorf("%s: %w after %d attempts (retry budget %v spent): %w", what, ErrGaveUp, attempt, p.Budget, unwrapRetryAfter(err))
+			return fmt.Errorf("%s: %w after %d attempts (retry budget %v spent): %w", what, ErrGaveUp, attempt, p.Budget, err)
 		}
 		if c.Logf != nil {
-			c.Logf("%s: attempt %d failed (%v); retrying in %v", what, attempt, unwrapRetryAfter(err), wait.Round(time.Millisecond))
+			c.Logf("%s: attempt %d failed (%v); retrying in %v", what, attempt, err, wait.Round(time.Millisecond))
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return unwrapRetryAfter(err)
+			return err
 		case <-t.C:
 		}
 	}
-}
-
-func unwrapRetryAfter(err error) error {
-	var ra *retryAfterError
-	if errors.As(err, &ra) && err == error(ra) {
-		return ra.APIError
-	}
-	return err
 }
 
 // get runs a GET with retries.

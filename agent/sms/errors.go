@@ -18,6 +18,8 @@ type APIError struct {
 	Message   string
 	RequestID string
 	Hint      string // what the agent knows about the cause (e.g. clock skew)
+	// RetryAfter is the wait the service asked for (Retry-After); 0 when none.
+	RetryAfter time.Duration
 }
 
 func (e *APIError) Error() string {
