@@ -88,19 +88,26 @@ func newFlagSet(a *app, name, synopsis string) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args; it returns an exit code and false when the command should stop.
+// parseFlags parses args, which must hold flags only; it returns an exit code and false
+// when the command should stop.
 func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
+	_, code, ok := parseFlagsArgs(fs, args, 0)
+	return code, ok
+}
+
+// parseFlagsArgs parses args and returns the at most max arguments after the flags.
+func parseFlagsArgs(fs *flag.FlagSet, args []string, max int) ([]string, int, bool) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return exitOK, false
+			return nil, exitOK, false
 		}
-		return exitUsage, false
+		return nil, exitUsage, false
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "sms-agent %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
-		return exitUsage, false
+	if fs.NArg() > max {
+		fmt.Fprintf(fs.Output(), "sms-agent %s: unexpected argument %q\n", fs.Name(), fs.Arg(max))
+		return nil, exitUsage, false
 	}
-	return 0, true
+	return fs.Args(), 0, true
 }
 
 func runDiscover(ctx context.Context, a *app, args []string) int {

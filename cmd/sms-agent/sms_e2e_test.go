@@ -189,6 +189,10 @@ func TestE2ERegisterAndCreateAKSK(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"id": "`+taskID+`"`) {
 		t.Errorf("task show: %d %s", code, out)
 	}
+	code, out, _ = e.run(akEnv, "task", "show", "--endpoint", e.url, taskID) // the id after the flags
+	if code != 0 || !strings.Contains(out, `"id": "`+taskID+`"`) {
+		t.Errorf("task show, id last: %d %s", code, out)
+	}
 	code, out, _ = e.run(akEnv, "task", "list", "--endpoint", e.url, "--source-id", srcID)
 	if code != 0 || !strings.Contains(out, `"count": 1`) {
 		t.Errorf("task list: %d %s", code, out)

@@ -222,14 +222,22 @@ func parseDiskIDs(s string) (map[string]string, error) {
 
 func runTaskShow(ctx context.Context, a *app, args []string) int {
 	var o smsOptions
-	fs := newFlagSet(a, "task show", "task show ID [flags]")
+	fs := newFlagSet(a, "task show", "task show ID [flags]  (or: task show [flags] ID)")
 	o.register(fs)
 	var id string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		id, args = args[0], args[1:]
 	}
-	if code, ok := parseFlags(fs, args); !ok {
+	max := 0
+	if id == "" {
+		max = 1 // the id after the flags
+	}
+	rest, code, ok := parseFlagsArgs(fs, args, max)
+	if !ok {
 		return code
+	}
+	if len(rest) == 1 {
+		id = rest[0]
 	}
 	if id == "" {
 		a.errorf("task show: want the task id: sms-agent task show ID")
