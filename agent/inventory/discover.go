@@ -329,8 +329,10 @@ type discovery struct {
 
 // rootOnly reports a failure that running as root would avoid: as root it is a warning
 // of its own; without root all of them make one warning, at the end.
+// A tool that is missing or did not answer is not a matter of privileges: it is always
+// a warning of its own.
 func (d *discovery) rootOnly(source, what string, err error) {
-	if d.h.Privileged {
+	if d.h.Privileged || errors.Is(err, platform.ErrToolUnavailable) || errors.Is(err, platform.ErrTimeout) {
 		d.warn(source, err)
 		return
 	}

@@ -75,5 +75,25 @@ func TestLVMFailures(t *testing.T) {
 		if len(inv.Disks) != 2 || pvs != 2 {
 			t.Errorf("%s: %d disks, %d PVs marked; want 2 and 2 (blkid still knows them)", tc.name, len(inv.Disks), pvs)
 		}
+		if tc.name == "fails" {
+			continue
+		}
+		// Without root too, a missing or stuck lvm is said as such, not folded into
+		// the "run as root" warning.
+		h.Privileged = false
+		inv, err = Discover(context.Background(), h, Options{Devices: devicesFor(t, archive)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found = false
+		for _, w := range inv.Warnings {
+			found = found || (w.Source == "lvm" && strings.Contains(w.Message, tc.want))
+			if w.Source == "privileges" && strings.Contains(w.Message, "LVM") {
+				t.Errorf("%s, unprivileged: lvm's failure blamed on privileges: %s", tc.name, w.Message)
+			}
+		}
+		if !found {
+			t.Errorf("%s, unprivileged: no lvm warning with %q: %+v", tc.name, tc.want, inv.Warnings)
+		}
 	}
 }

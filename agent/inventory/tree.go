@@ -46,7 +46,7 @@ func WriteTree(w io.Writer, inv *Inventory) {
 				branch = "└─"
 			}
 			fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%s\t%s\t%s\n", branch, lv.Name, HumanSize(lv.Size), orDash(lv.FileSystem),
-				orDash(lv.UUID), orDash(lv.MountPoint), usedCell(lv.Usage), "")
+				orDash(lv.Identity.UUID), orDash(lv.MountPoint), usedCell(lv.Usage), "")
 		}
 	}
 	tw.Flush()
