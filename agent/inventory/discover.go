@@ -175,23 +175,14 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 	ix := newDeviceIndex(devs, ids.Props)
 	d.buildMounts(fss, ix, inv)
 	plan := planBtrfs(btrfsSys, inv)
+	// Filesystems on none of the disks inventoried are not read (and left out below);
+	// partitions and dm/md slaves are known from sysfs already.
+	skip := plan.notOn(kernelNames(disks), newDeviceStack(devs, &Inventory{}, nil))
 	btrfsOut := map[string]btrfsResult{}
 	var btrfsMu sync.Mutex
 	var btrfsWG sync.WaitGroup
-	selectedDisks := map[string]bool{}
-	for _, dv := range disks {
-		selectedDisks[dv.KName] = true
-	}
-	sysStack := newDeviceStack(devs, &Inventory{}, nil) // partitions and dm/md slaves only
 	for uuid, mp := range plan.mountOf {
-		if early.covers(inv, mp) {
-			continue
-		}
-		if !plan.onDisks(uuid, sysStack, selectedDisks) {
-			// Not read, and left out below; the reads already started write here too.
-			btrfsMu.Lock()
-			btrfsOut[uuid] = btrfsResult{mountPoint: mp, skipped: true}
-			btrfsMu.Unlock()
+		if early.covers(inv, mp) || skip[uuid] {
 			continue
 		}
 		btrfsWG.Add(1)
@@ -226,7 +217,7 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 	if lvmStarted {
 		inv.VolumeGroups = d.volumeGroups(lvmOut, ix, ids.Props, byDev)
 	}
-	inv.BtrfsList = d.btrfsFilesystems(plan, btrfsOut, ids.Props, probed)
+	inv.BtrfsList = d.btrfsFilesystems(plan, btrfsOut, skip, ids.Props, probed)
 	stack := newDeviceStack(devs, inv, d.vgPVs)
 	d.onlySelected(inv, stack, disks, len(opt.Devices) > 0)
 	roles := newRoleIndex(stack, inv, d.lvExtents, d.vgPVs)
@@ -705,10 +696,7 @@ func (s deviceStack) disksOf(k string) []string {
 // its data there behind; one that lies only on other disks is left out (with a warning
 // when no --devices narrowed the run: its data would not be migrated at all).
 func (d *discovery) onlySelected(inv *Inventory, stack deviceStack, disks []blockdev.Device, named bool) {
-	selected := map[string]bool{}
-	for _, dv := range disks {
-		selected[dv.KName] = true
-	}
+	selected := kernelNames(disks)
 	// keep reports whether a volume on the devices pvs may stay, and the disks it is on.
 	keep := func(what string, pvs []string) ([]string, bool) {
 		var on, off []string
@@ -773,6 +761,15 @@ func (d *discovery) onlySelected(inv *Inventory, stack deviceStack, disks []bloc
 		}
 	}
 	inv.BtrfsList = fss
+}
+
+// kernelNames is the set of the devices' kernel names.
+func kernelNames(devs []blockdev.Device) map[string]bool {
+	out := make(map[string]bool, len(devs))
+	for _, dv := range devs {
+		out[dv.KName] = true
+	}
+	return out
 }
 
 func notSelected(named bool) string {

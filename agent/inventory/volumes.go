@@ -116,18 +116,16 @@ func (d *discovery) volumeGroups(r lvmResult, ix deviceIndex, props map[string]f
 
 // btrfsResult is what the btrfs commands said about one mounted filesystem.
 type btrfsResult struct {
-	subvols    []btrfs.Subvolume
-	def        *btrfs.DefaultSubvolume
-	errs       []error
-	mountPoint string
-	skipped    bool // not on the disks inventoried: not read (and left out)
+	subvols []btrfs.Subvolume
+	def     *btrfs.DefaultSubvolume
+	errs    []error
 }
 
 // runBtrfs reads what sysfs cannot give on the filesystem's mount point (see
 // btrfs.ReadMounted): its subvolumes and its default subvolume.
 func runBtrfs(ctx context.Context, h platform.Host, mnt string, timeout time.Duration) btrfsResult {
 	m, _ := btrfs.ReadMounted(ctx, h.Run, h.BtrfsSearch, mnt, timeout)
-	r := btrfsResult{mountPoint: mnt, subvols: m.Subvolumes, def: m.Default}
+	r := btrfsResult{subvols: m.Subvolumes, def: m.Default}
 	if m.ListErr != nil {
 		r.errs = append(r.errs, fmt.Errorf("btrfs %s: subvolumes unknown: %w", mnt, m.ListErr))
 	}
@@ -165,21 +163,21 @@ func startBtrfsEarly(ctx context.Context, h platform.Host, fss []mounts.Filesyst
 	return e
 }
 
-// onDisks says whether a member device of the filesystem lies on one of the disks.
-func (p btrfsPlan) onDisks(uuid string, stack deviceStack, disks map[string]bool) bool {
+// notOn is the filesystems none of whose member devices lies on the disks.
+func (p btrfsPlan) notOn(disks map[string]bool, stack deviceStack) map[string]bool {
+	out := map[string]bool{}
 	for _, fs := range p.sys {
-		if fs.UUID != uuid {
-			continue
-		}
+		on := false
 		for _, dv := range fs.Devices {
 			for _, dk := range stack.disksOf(dv.Name) {
-				if disks[dk] {
-					return true
-				}
+				on = on || disks[dk]
 			}
 		}
+		if !on {
+			out[fs.UUID] = true
+		}
 	}
-	return false
+	return out
 }
 
 // majMinOf is the device number of the mount at mp ("" when unknown).
@@ -245,7 +243,7 @@ func planBtrfs(sys []btrfs.SysFS, inv *Inventory) btrfsPlan {
 
 // btrfsFilesystems assembles every btrfs filesystem: the mounted ones from sysfs and
 // the commands, the others from the probed identities.
-func (d *discovery) btrfsFilesystems(p btrfsPlan, results map[string]btrfsResult, props map[string]fsid.Props, probed []string) []BtrfsFileSystem {
+func (d *discovery) btrfsFilesystems(p btrfsPlan, results map[string]btrfsResult, skip map[string]bool, props map[string]fsid.Props, probed []string) []BtrfsFileSystem {
 	out := []BtrfsFileSystem{}
 	seen := map[string]bool{}
 	for _, fs := range p.sys {
@@ -287,7 +285,7 @@ func (d *discovery) btrfsFilesystems(p btrfsPlan, results map[string]btrfsResult
 			return ""
 		}
 		r, ok := results[fs.UUID]
-		if !ok { // (a filesystem skipped for --devices has a result, marked skipped)
+		if !ok && !skip[fs.UUID] {
 			d.warn("btrfs", fmt.Errorf("btrfs %s: no mount point found to read its subvolumes", fs.UUID))
 		}
 		for _, e := range r.errs {
