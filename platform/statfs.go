@@ -121,13 +121,19 @@ func (h HelperStatfs) Statfs(ctx context.Context, paths []string) map[string]Sta
 // whether the output ended.
 func readAnswers(ctx context.Context, r io.Reader, parse func([]byte) (StatfsOutcome, bool), want int, timeout time.Duration, out map[string]StatfsOutcome) (ended bool) {
 	lines := make(chan StatfsOutcome, max(want, 16))
+	stop := make(chan struct{}) // once we stop listening, the reader must not block on lines
+	defer close(stop)
 	go func() {
 		defer close(lines)
 		sc := bufio.NewScanner(r)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
 			if o, ok := parse(sc.Bytes()); ok {
-				lines <- o
+				select {
+				case lines <- o:
+				case <-stop:
+					return
+				}
 			}
 		}
 	}()

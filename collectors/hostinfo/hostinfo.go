@@ -4,6 +4,7 @@ package hostinfo
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -158,6 +159,9 @@ func ParseMemTotal(b []byte) (int64, error) {
 			return 0, fmt.Errorf("MemTotal %q is not a number", f[0])
 		}
 		if len(f) > 1 && f[1] == "kB" {
+			if v > math.MaxInt64/1024 {
+				return 0, fmt.Errorf("MemTotal %s kB is out of range", f[0])
+			}
 			v *= 1024
 		}
 		return v, nil

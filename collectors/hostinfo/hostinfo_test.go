@@ -79,6 +79,10 @@ func TestParseMemTotal(t *testing.T) {
 	if _, err := ParseMemTotal([]byte("MemFree: 1 kB\n")); err == nil {
 		t.Error("no MemTotal: no error")
 	}
+	// kB that overflow int64 once multiplied by 1024 (it came out as -1024 before).
+	if v, err := ParseMemTotal([]byte("MemTotal: 9223372036854775807 kB\n")); err == nil {
+		t.Errorf("overflowing MemTotal: %d, no error", v)
+	}
 }
 
 func FuzzParseOSRelease(f *testing.F) {
@@ -97,6 +101,7 @@ func FuzzParseCPUList(f *testing.F) {
 
 func FuzzParseMemTotal(f *testing.F) {
 	f.Add([]byte("MemTotal:       24684084 kB\n"))
+	f.Add([]byte("MemTotal: 9223372036854775807 kB\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if v, err := ParseMemTotal(b); err == nil && v < 0 {
 			t.Fatal("negative memory")
