@@ -28,7 +28,7 @@ func configKeys() map[string]bool {
 		"timeout", "retries", "retry_base", "retry_max_wait", "retry_budget",
 		"name", "task_name", "type", "source_id", "target_vm_id", "target_name", "migration_ip", "vm_template_id",
 		"priority", "syncing", "start_target_server", "use_public_ip", "use_ipv6", "devices", "exclude", "disk_ids",
-		"from", "facts",
+		"from", "facts", "statfs_timeout", "command_timeout",
 	} {
 		keys[k] = true
 	}
