@@ -19,7 +19,7 @@ test:
 
 # Real block devices: needs root, loop devices and the tools .ci/run installs.
 e2e:
-	$(GO) test -tags e2e -count=1 -p 1 -v ./e2e/...
+	$(GO) test -tags e2e -count=1 -p 1 -timeout 20m -v ./e2e/...
 
 fuzz:
 	@set -e; for pkg in $(FUZZ_PKGS); do \

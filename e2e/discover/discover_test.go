@@ -32,7 +32,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	agentBin = filepath.Join(dir, "sms-agent")
-	build := exec.Command("go", "build", "-o", agentBin, "../../cmd/sms-agent")
+	// Built as `make build` builds the shipped binary (static, trimmed paths).
+	build := exec.Command("go", "build", "-trimpath", "-o", agentBin, "../../cmd/sms-agent")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build sms-agent:", err)
