@@ -77,10 +77,12 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 	go func() {
 		defer wg.Done()
 		host, hostErrs = hostinfo.Read(h.FS)
-		if host.Arch == "" {
-			if res, err := h.Run.Run(ctx, platform.Command{Argv: []string{"uname", "-m"}, Timeout: opt.CommandTimeout}); err == nil {
+		if host.Arch == "" { // no /proc/sys/kernel/arch before Linux 6.1
+			res, err := h.Run.Run(ctx, platform.Command{Argv: []string{"uname", "-m"}, Timeout: opt.CommandTimeout})
+			if err == nil {
 				host.Arch = strings.TrimSpace(string(res.Stdout))
-				hostErrs = dropPath(hostErrs, "/proc/sys/kernel/arch")
+			} else {
+				hostErrs = append(hostErrs, fmt.Errorf("architecture unknown: no /proc/sys/kernel/arch, and uname -m: %w", err))
 			}
 		}
 	}()
@@ -336,16 +338,6 @@ func (d *discovery) warn(source string, err error) {
 	d.mu.Lock()
 	d.warnings = append(d.warnings, Warning{Source: source, Message: err.Error()})
 	d.mu.Unlock()
-}
-
-func dropPath(errs []error, p string) []error {
-	var out []error
-	for _, e := range errs {
-		if !strings.Contains(e.Error(), p) {
-			out = append(out, e)
-		}
-	}
-	return out
 }
 
 // selectDisks picks the disks to report: the named ones, or the default candidates.

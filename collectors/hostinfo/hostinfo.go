@@ -38,9 +38,9 @@ func Read(fsys platform.FS) (Info, []error) {
 	if info.Kernel, err = fsys.ReadString("/proc/sys/kernel/osrelease"); err != nil {
 		errs = append(errs, err)
 	}
-	if info.Arch, err = fsys.ReadString("/proc/sys/kernel/arch"); err != nil {
-		errs = append(errs, err) // the sysctl exists since Linux 6.1
-	}
+	// The sysctl exists since Linux 6.1: its absence is not an error here; the caller
+	// asks `uname -m` when Arch is empty.
+	info.Arch, _ = fsys.ReadString("/proc/sys/kernel/arch")
 	b, err := fsys.ReadFile("/etc/os-release")
 	if err != nil {
 		var err2 error
