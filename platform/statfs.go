@@ -226,28 +226,21 @@ func (r *ReplayStatfs) Statfs(_ context.Context, paths []string) map[string]Stat
 	return out
 }
 
-// RecordStatfs wraps another Statfser and keeps every outcome, for `capture`. With
-// Shared set, the outcomes are kept in that recorder instead (one list for a host's
-// Statfs and StatfsLocal).
+// RecordStatfs wraps another Statfser and keeps every outcome, for `capture`.
 type RecordStatfs struct {
-	Inner  Statfser
-	Shared *RecordStatfs
-	mu     sync.Mutex
-	rec    []StatfsOutcome
+	Inner Statfser
+	mu    sync.Mutex
+	rec   []StatfsOutcome
 }
 
 // Statfs asks the inner Statfser and records the answers.
 func (r *RecordStatfs) Statfs(ctx context.Context, paths []string) map[string]StatfsOutcome {
 	out := r.Inner.Statfs(ctx, paths)
-	into := r
-	if r.Shared != nil {
-		into = r.Shared
-	}
-	into.mu.Lock()
+	r.mu.Lock()
 	for _, p := range paths {
-		into.rec = append(into.rec, out[p])
+		r.rec = append(r.rec, out[p])
 	}
-	into.mu.Unlock()
+	r.mu.Unlock()
 	return out
 }
 

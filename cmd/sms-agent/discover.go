@@ -182,8 +182,9 @@ func runCapture(ctx context.Context, a *app, args []string) int {
 	rstat := &platform.RecordStatfs{Inner: h.Statfs}
 	rsearch := &platform.RecordBtrfsSearch{Inner: h.BtrfsSearch}
 	h.FS, h.Run, h.Statfs, h.BtrfsSearch = h.FS.WithRecorder(frec), rrun, rstat, rsearch
+	rlocal := &platform.RecordStatfs{Inner: h.StatfsLocal}
 	if h.StatfsLocal != nil {
-		h.StatfsLocal = &platform.RecordStatfs{Inner: h.StatfsLocal, Shared: rstat}
+		h.StatfsLocal = rlocal
 	}
 	created := time.Now().UTC().Truncate(time.Second)
 	inv, err := inventory.Discover(ctx, h, inventory.Options{Devices: o.deviceList(), CommandTimeout: o.commandTimeout})
@@ -195,7 +196,7 @@ func runCapture(ctx context.Context, a *app, args []string) int {
 	// recorded too, and the interface addresses, which no file holds.
 	sms.FactReader{FS: h.FS}.Gather()
 	m := platform.Manifest{Created: created, AgentVersion: a.Version, Privileged: h.Privileged,
-		Commands: rrun.Recorded(), Statfs: rstat.Recorded(), BtrfsSearches: rsearch.Recorded()}
+		Commands: rrun.Recorded(), Statfs: append(rstat.Recorded(), rlocal.Recorded()...), BtrfsSearches: rsearch.Recorded()}
 	sort.Slice(m.Statfs, func(i, j int) bool { return m.Statfs[i].Path < m.Statfs[j].Path })
 	if ifs, err := sms.LiveInterfaces(); err == nil {
 		m.Interfaces = sms.ToCapture(ifs)
