@@ -56,31 +56,6 @@ type Partition struct {
 // MajMin formats the device number as "8:1".
 func (p Partition) MajMin() string { return MajMinString(p.Major, p.Minor) }
 
-// Read walks /sys/block. A device that cannot be read is reported in the returned
-// errors and left out; the others are returned, sorted by kernel name. full says which
-// devices get every attribute; the others get only what identifies them and their
-// partitions (dev, size, removable, dm name), which keeps the walk cheap on hosts with
-// many loop or ram devices. nil: every device in full.
-func Read(fsys platform.FS, full func(kname string) bool) ([]Device, []error) {
-	names, err := List(fsys)
-	if err != nil {
-		return nil, []error{err}
-	}
-	var fullNames, basic []string
-	for _, n := range names {
-		if full == nil || full(n) {
-			fullNames = append(fullNames, n)
-		} else {
-			basic = append(basic, n)
-		}
-	}
-	devs, errs := ReadNames(fsys, fullNames, true)
-	more, errs2 := ReadNames(fsys, basic, false)
-	devs = append(devs, more...)
-	sort.Slice(devs, func(i, j int) bool { return LessKName(devs[i].KName, devs[j].KName) })
-	return devs, append(errs, errs2...)
-}
-
 // List returns the names in /sys/block.
 func List(fsys platform.FS) ([]string, error) {
 	return fsys.ReadDir("/sys/block")
@@ -143,11 +118,6 @@ func splitDiskName(k string) (fam, letters, rest string) {
 		}
 	}
 	return "", "", ""
-}
-
-// ReadDevice reads /sys/block/<kname> with every attribute.
-func ReadDevice(fsys platform.FS, kname string) (Device, error) {
-	return readDevice(fsys, kname, true)
 }
 
 func readDevice(fsys platform.FS, kname string, full bool) (Device, error) {

@@ -21,7 +21,12 @@ func openSnapshot(t *testing.T, name string) platform.FS {
 // The ghw snapshot of a Xeon server: sda with /boot/efi, /boot and an LVM PV; dm-0..4
 // LVs; sr0; zram0.
 func TestReadGhwServer(t *testing.T) {
-	devs, errs := Read(openSnapshot(t, "ghw-linux-amd64-8581cf3a529e5d8b97ea876eade2f60d.tar.gz"), nil)
+	fsys := openSnapshot(t, "ghw-linux-amd64-8581cf3a529e5d8b97ea876eade2f60d.tar.gz")
+	all, err := List(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	devs, errs := ReadNames(fsys, all, true)
 	if len(errs) != 0 {
 		t.Fatalf("errors: %v", errs)
 	}

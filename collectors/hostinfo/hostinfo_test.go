@@ -1,6 +1,7 @@
 package hostinfo
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/sms-agent/sms-agent/platform"
@@ -71,6 +72,44 @@ func TestParseCPUList(t *testing.T) {
 			t.Errorf("ParseCPUList(%q): no error", bad)
 		}
 	}
+}
+
+// TestCountCPUInfo: x86 and arm64 /proc/cpuinfo from the ghw snapshots (24 and 1
+// processors), and an old 32-bit ARM layout whose "Processor" line is the model name.
+func TestCountCPUInfo(t *testing.T) {
+	for _, tc := range []struct {
+		snapshot string
+		want     int
+	}{
+		{"ghw-linux-amd64-8581cf3a529e5d8b97ea876eade2f60d.tar.gz", 24},
+		{"ghw-linux-arm64-c288e0776090cd558ef793b2a4e61939.tar.gz", 1},
+	} {
+		c, err := platform.OpenCapture("../../testdata/hosts/"+tc.snapshot, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := platform.NewFS(c.Dir).ReadFile("/proc/cpuinfo")
+		c.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := CountCPUInfo(b); got != tc.want {
+			t.Errorf("%s: %d processors; want %d", tc.snapshot, got, tc.want)
+		}
+	}
+	armv7 := "Processor\t: ARMv7 Processor rev 4 (v7l)\nprocessor\t: 0\nBogoMIPS\t: 38.40\n\nprocessor\t: 1\nBogoMIPS\t: 38.40\n"
+	if got := CountCPUInfo([]byte(armv7)); got != 2 {
+		t.Errorf("ARMv7 layout: %d processors; want 2", got)
+	}
+}
+
+func FuzzCountCPUInfo(f *testing.F) {
+	f.Add([]byte("processor\t: 0\nBogoMIPS\t: 243.75\n\nprocessor\t: 1\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if n := CountCPUInfo(b); n < 0 || n > bytes.Count(b, []byte("\n"))+1 {
+			t.Fatalf("%d processors in %d lines", n, bytes.Count(b, []byte("\n"))+1)
+		}
+	})
 }
 
 func TestParseMemTotal(t *testing.T) {
