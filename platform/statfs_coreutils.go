@@ -16,8 +16,9 @@ import (
 // after the other, so one stuck mount would hold back those after it: it is meant for
 // local kernel filesystems on block devices, whose statfs reads in-memory counters and
 // does not wait on the device, while FUSE and anything unknown go to HelperStatfs.
-// Paths with a newline are not asked (stat's output is line-based) and come back
-// "not asked"; the caller sends them to the other helper.
+// Paths with a newline cannot be asked (stat's output is line-based): callers send them
+// to HelperStatfs (agent/inventory does, before asking); given here anyway, they come
+// back "not asked".
 type CoreutilsStatfs struct {
 	Path    string // the stat binary, e.g. /usr/bin/stat
 	Timeout time.Duration
