@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -440,6 +441,31 @@ type deviceMounts struct {
 	others  []string
 }
 
+// where gives a device's mount point, its other mount points and a copy of its usage,
+// as disks, partitions and LVs all report them. A nil dm is not mounted.
+func (dm *deviceMounts) where() (mountPoint string, others []string, usage *Usage) {
+	if dm == nil {
+		return "", nil, nil
+	}
+	others = append(append([]string{}, dm.primary.OtherMountPoints...), dm.others...)
+	if u := dm.primary.Usage; u != nil {
+		uu := *u
+		usage = &uu
+	}
+	return dm.primary.MountPoint, others, usage
+}
+
+// primaryOf is the primary mount of a device (nil when it is not mounted).
+func (dm *deviceMounts) primaryOf() *Mount {
+	if dm == nil {
+		return nil
+	}
+	return dm.primary
+}
+
+// isBootMount: the mount points that make a device BOOT.
+func isBootMount(mp string) bool { return mp == "/boot" || mp == "/boot/efi" }
+
 // buildMounts fills inv.Mounts from the collapsed mount table.
 func (d *discovery) buildMounts(fss []mounts.Filesystem, ix deviceIndex, inv *Inventory) {
 	for _, f := range fss {
@@ -536,7 +562,7 @@ func (d *discovery) disk(dv blockdev.Device, props map[string]fsid.Props, byDev 
 		Name: "/dev/" + dv.KName, KName: dv.KName, MajMin: dv.MajMin(), Size: dv.Size,
 		LogicalSectorSize: dv.LogicalSectorSize, PhysicalSectorSize: dv.PhysicalSectorSize,
 		Rotational: dv.Rotational, Removable: dv.Removable, ReadOnly: dv.ReadOnly,
-		Model: firstNonEmpty(dv.Model, dp.Model), Serial: firstNonEmpty(dv.Serial, dp.Serial), WWN: firstNonEmpty(dv.WWN, dp.WWN),
+		Model: cmp.Or(dv.Model, dp.Model), Serial: cmp.Or(dv.Serial, dp.Serial), WWN: cmp.Or(dv.WWN, dp.WWN),
 		PartitionTableUUID: dp.PTUUID,
 		PhysicalVolumes:    []Partition{},
 	}
@@ -552,22 +578,16 @@ func (d *discovery) disk(dv blockdev.Device, props map[string]fsid.Props, byDev 
 		pp := props[p.KName]
 		part := Partition{
 			Name: "/dev/" + p.KName, KName: p.KName, MajMin: p.MajMin(), Index: i, Number: p.Number,
-			Start: p.Start, Size: p.Size, PartUUID: pp.PartUUID, PartLabel: firstNonEmpty(pp.PartName, p.Name),
+			Start: p.Start, Size: p.Size, PartUUID: pp.PartUUID, PartLabel: cmp.Or(pp.PartName, p.Name),
 			PartType: pp.PartType,
 		}
-		var primary *Mount
-		if dm := byDev[p.KName]; dm != nil {
-			primary = dm.primary
-			part.MountPoint = dm.primary.MountPoint
-			part.OtherMountPoints = append(append([]string{}, dm.primary.OtherMountPoints...), dm.others...)
-			if u := dm.primary.Usage; u != nil {
-				uu := *u
-				part.Usage = &uu
-				part.UsedSize = u.UsedSize
-				part.InodeSize, part.InodeNums = u.InodeNums, u.InodeNums
-			}
+		dm := byDev[p.KName]
+		part.MountPoint, part.OtherMountPoints, part.Usage = dm.where()
+		if u := part.Usage; u != nil {
+			part.UsedSize = u.UsedSize
+			part.InodeSize, part.InodeNums = u.InodeNums, u.InodeNums
 		}
-		part.Identity = identity(pp, primary)
+		part.Identity = identity(pp, dm.primaryOf())
 		part.UsedSize += roles.lvUsed[p.KName]
 		part.DeviceUse = partitionUse(part)
 		if part.DeviceUse == UseBoot {
@@ -578,19 +598,12 @@ func (d *discovery) disk(dv blockdev.Device, props map[string]fsid.Props, byDev 
 	}
 	if len(dv.Partitions) == 0 {
 		dm := byDev[dv.KName]
-		var primary *Mount
-		if dm != nil {
-			primary = dm.primary
-			out.MountPoint = dm.primary.MountPoint
-			out.OtherMountPoints = append(append([]string{}, dm.primary.OtherMountPoints...), dm.others...)
-			if u := dm.primary.Usage; u != nil {
-				uu := *u
-				out.Usage = &uu
-				out.UsedSize += u.UsedSize
-			}
+		out.MountPoint, out.OtherMountPoints, out.Usage = dm.where()
+		if out.Usage != nil {
+			out.UsedSize += out.Usage.UsedSize
 		}
 		out.UsedSize += roles.lvUsed[dv.KName]
-		if id := identity(dp, primary); id.FileSystem != "" || id.UUID != "" {
+		if id := identity(dp, dm.primaryOf()); id.FileSystem != "" || id.UUID != "" {
 			out.Identity = &id
 		}
 	}
@@ -806,10 +819,10 @@ func newRoleIndex(stack deviceStack, inv *Inventory, lvExtents map[string]map[st
 		mps := append([]string{m.MountPoint}, m.OtherMountPoints...)
 		for _, mp := range mps {
 			var set map[string]bool
-			switch mp {
-			case "/":
+			switch {
+			case mp == "/":
 				set = r.root
-			case "/boot", "/boot/efi":
+			case isBootMount(mp):
 				set = r.boot
 			default:
 				continue
@@ -892,30 +905,12 @@ func partitionUse(p Partition) string {
 		return UseVolumeGroup
 	case p.FileSystem == "btrfs":
 		return UseBtrfs
-	case espTypes[p.PartType] || p.MountPoint == "/boot" || p.MountPoint == "/boot/efi":
+	case espTypes[p.PartType] || isBootMount(p.MountPoint):
 		return UseBoot
 	case p.MountPoint == "/":
 		return UseOS
 	}
 	return UseNormal
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // pvKName is the kernel name of an LVM PV's device: by its device number, else by the

@@ -87,24 +87,14 @@ func (d *discovery) volumeGroups(r lvmResult, ix deviceIndex, props map[string]f
 			}
 			if kname != "" {
 				l.Device = "/dev/" + kname
-				p := props[kname]
-				l.Identity = Identity{FileSystem: p.Type, UUID: p.UUID, Label: p.Label}
-				if dm := byDev[kname]; dm != nil {
-					l.MountPoint = dm.primary.MountPoint
-					l.OtherMountPoints = append(append([]string{}, dm.primary.OtherMountPoints...), dm.others...)
-					if l.FileSystem == "" {
-						l.FileSystem = dm.primary.FileSystem
-					}
-					if u := dm.primary.Usage; u != nil {
-						uu := *u
-						l.Usage = &uu
-					}
-				}
+				dm := byDev[kname]
+				l.Identity = identity(props[kname], dm.primaryOf())
+				l.MountPoint, l.OtherMountPoints, l.Usage = dm.where()
 			}
-			switch l.MountPoint {
-			case "/":
+			switch {
+			case l.MountPoint == "/":
 				l.DeviceUse = UseOS
-			case "/boot", "/boot/efi":
+			case isBootMount(l.MountPoint):
 				l.DeviceUse = UseBoot
 			}
 			v.LogicalVolumes = append(v.LogicalVolumes, l)
