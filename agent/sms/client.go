@@ -265,20 +265,13 @@ func (c *Client) GetSource(ctx context.Context, id string) (json.RawMessage, err
 }
 
 // ListTasks is GET /v3/tasks, optionally for one source server.
-func (c *Client) ListTasks(ctx context.Context, sourceID string) (json.RawMessage, *ListTasksResponse, error) {
+func (c *Client) ListTasks(ctx context.Context, sourceID string) (json.RawMessage, error) {
 	q := url.Values{}
 	if sourceID != "" {
 		q.Set("source_server_id", sourceID)
 	}
 	var raw json.RawMessage
-	if err := c.get(ctx, "/v3/tasks", q, &raw); err != nil {
-		return nil, nil, err
-	}
-	var out ListTasksResponse
-	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, nil, fmt.Errorf("GET /v3/tasks: unexpected answer: %w", err)
-	}
-	return raw, &out, nil
+	return raw, c.get(ctx, "/v3/tasks", q, &raw)
 }
 
 // GetTask is GET /v3/tasks/{id}.
@@ -309,15 +302,8 @@ func (c *Client) findSourceOnce(ctx context.Context, name string) (*SourceServer
 	return nil, nil
 }
 
-// FindTask returns a task of the source (the one named name, if any, else the first).
-func (c *Client) FindTask(ctx context.Context, sourceID, name string) (t *Task, err error) {
-	err = c.WithRetry(ctx, "GET /v3/tasks", func(ctx context.Context) error {
-		t, err = c.findTaskOnce(ctx, sourceID, name)
-		return err
-	})
-	return t, err
-}
-
+// findTaskOnce returns a task of the source (the one named name, if any, else the
+// first), without retries; EnsureTask calls it inside its own.
 func (c *Client) findTaskOnce(ctx context.Context, sourceID, name string) (*Task, error) {
 	var l ListTasksResponse
 	if err := c.Do(ctx, Call{Method: http.MethodGet, Path: "/v3/tasks", Query: url.Values{"source_server_id": {sourceID}}}, &l); err != nil {

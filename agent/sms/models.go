@@ -222,7 +222,7 @@ type IDResponse struct {
 }
 
 // SourceServer is an entry of GET /v3/sources and the answer of GET /v3/sources/{id}.
-// Only the fields the agent reads are typed; Raw keeps the whole object for `show`.
+// Only these fields are typed; `source show` prints the answer as received.
 type SourceServer struct {
 	ID        string `json:"id"`
 	Name      string `json:"name"`

@@ -115,7 +115,7 @@ func TestRetryBounds(t *testing.T) {
 	f2, srv2 := start(t, Config{AK: testAK, SK: testSK, ProjectID: testProject})
 	c2 := newClient(t, srv2, aksk())
 	f2.Inject(Fault{Path: "/v3/tasks", Status: 429, RetryAfter: "120"})
-	_, _, err = c2.ListTasks(context.Background(), "")
+	_, err = c2.ListTasks(context.Background(), "")
 	if err == nil || !strings.Contains(err.Error(), "asks to wait 2m0s (Retry-After)") {
 		t.Errorf("err = %v", err)
 	}
@@ -125,7 +125,7 @@ func TestRetryBounds(t *testing.T) {
 	c3 := newClient(t, srv3, aksk())
 	c3.Timeout = 200 * time.Millisecond
 	f3.Inject(Fault{Path: "/v3/tasks", Delay: time.Second})
-	if _, _, err := c3.ListTasks(context.Background(), ""); err != nil {
+	if _, err := c3.ListTasks(context.Background(), ""); err != nil {
 		t.Errorf("slow then ok: %v", err)
 	}
 

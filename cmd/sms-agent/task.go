@@ -275,7 +275,7 @@ func runTaskList(ctx context.Context, a *app, args []string) int {
 	if err != nil {
 		return fail(a, creds, "task list", err)
 	}
-	raw, _, err := c.ListTasks(ctx, sourceID)
+	raw, err := c.ListTasks(ctx, sourceID)
 	if err != nil {
 		return fail(a, creds, "task list", err)
 	}
