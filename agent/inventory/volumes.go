@@ -116,11 +116,12 @@ type btrfsResult struct {
 func runBtrfs(ctx context.Context, h platform.Host, mnt string, timeout time.Duration) btrfsResult {
 	m, _ := btrfs.ReadMounted(ctx, h.Run, h.BtrfsSearch, mnt, timeout)
 	r := btrfsResult{subvols: m.Subvolumes, def: m.Default}
+	// The collector's errors name the command and the mount point already.
 	if m.ListErr != nil {
-		r.errs = append(r.errs, fmt.Errorf("btrfs %s: subvolumes unknown: %w", mnt, m.ListErr))
+		r.errs = append(r.errs, fmt.Errorf("btrfs subvolumes unknown: %w", m.ListErr))
 	}
 	if m.DefaultErr != nil {
-		r.errs = append(r.errs, fmt.Errorf("btrfs %s: default subvolume unknown: %w", mnt, m.DefaultErr))
+		r.errs = append(r.errs, fmt.Errorf("btrfs default subvolume unknown: %w", m.DefaultErr))
 	}
 	return r
 }
