@@ -194,7 +194,7 @@ func runCapture(ctx context.Context, a *app, args []string) int {
 	}
 	// The host facts a registration needs (network files, boot loader, tools) are
 	// recorded too, and the interface addresses, which no file holds.
-	sms.FactReader{FS: h.FS}.Gather()
+	sms.FactReader{FS: h.FS, Run: h.Run, Timeout: o.commandTimeout, Kernel: inv.Host.KernelVersion}.Gather(ctx)
 	m := platform.Manifest{Created: created, AgentVersion: a.Version, Privileged: h.Privileged,
 		Commands: rrun.Recorded(), Statfs: append(rstat.Recorded(), rlocal.Recorded()...), BtrfsSearches: rsearch.Recorded()}
 	sort.Slice(m.Statfs, func(i, j int) bool { return m.Statfs[i].Path < m.Statfs[j].Path })

@@ -32,10 +32,10 @@ type Props struct {
 	// kernel shows as 2 sectors (block/partitions/msdos.c) while its entry spans every
 	// logical partition.
 	PartSize int64
-	Model      string // udev only
-	Serial     string // udev only
-	WWN        string // udev only
-	Source     string // "udev" or "blkid"
+	Model    string // udev only
+	Serial   string // udev only
+	WWN      string // udev only
+	Source   string // "udev" or "blkid"
 }
 
 // FromUdev maps a udev database record to Props.
