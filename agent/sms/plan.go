@@ -148,7 +148,7 @@ func BuildPlan(inv *inventory.Inventory, opt PlanOptions) (*Plan, error) {
 			v := &pd.Volumes[j]
 			v.Target = v.Size
 			if ex.parts[v.Name] && v.Number > 0 {
-				v.Migrate = false
+				v.Migrate, v.Why = false, "excluded (--exclude)"
 				p.Left = append(p.Left, LeftOut{What: "partition " + v.Name, Reason: "excluded (--exclude)", Kind: LeftExcluded, MountPoints: mountsOf(v.MountPoint, v.Others)})
 			}
 		}
@@ -165,6 +165,7 @@ func BuildPlan(inv *inventory.Inventory, opt PlanOptions) (*Plan, error) {
 		}
 	}
 	p.leaveStacked()
+	p.skipUncopiable()
 	if opt.Shrink {
 		p.shrink(opt.Headroom)
 	}
@@ -191,6 +192,41 @@ func diskVolumes(d *inventory.Disk) []PlannedVolume {
 		})
 	}
 	return out
+}
+
+// skipUncopiable keeps out of the task the volumes whose content SMS does not copy:
+// a LUKS or md RAID member (its mapping, and what it holds, is named in Left or by
+// the checks), and an LVM PV whose volume group is left out. The registration still
+// lists them: they are on the source.
+func (p *Plan) skipUncopiable() {
+	planned := map[string]bool{}
+	for _, vg := range p.VolumeGroups {
+		for _, d := range append(append([]string{}, vg.VG.PVDevices...), vg.VG.Components...) {
+			planned[d] = true
+		}
+	}
+	inSomeVG := map[string]string{}
+	for _, vg := range p.Inv.VolumeGroups {
+		for _, d := range append(append([]string{}, vg.PVDevices...), vg.Components...) {
+			inSomeVG[d] = vg.Name
+		}
+	}
+	for i := range p.Disks {
+		for j := range p.Disks[i].Volumes {
+			v := &p.Disks[i].Volumes[j]
+			if !v.Migrate {
+				continue
+			}
+			switch {
+			case v.FileSystem == "crypto_LUKS":
+				v.Migrate, v.Why = false, "encrypted (LUKS): SMS does not migrate encrypted volumes"
+			case v.FileSystem == "linux_raid_member":
+				v.Migrate, v.Why = false, "an md RAID member: SMS does not migrate md RAID"
+			case v.FileSystem == "LVM2_member" && inSomeVG[v.Name] != "" && !planned[v.Name]:
+				v.Migrate, v.Why = false, "the PV of volume group "+inSomeVG[v.Name]+", which is left out"
+			}
+		}
+	}
 }
 
 // excludes are the --exclude names resolved to what they name.

@@ -36,7 +36,7 @@ type VolumeView struct {
 	Size       int64  `json:"size"`
 	UsedSize   *int64 `json:"used_size,omitempty"`
 	TargetSize int64  `json:"target_size"`
-	Migrate    bool   `json:"migrate"` // false: excluded, in the registration only
+	Migrate    bool   `json:"migrate"` // false: not in the task (note says why), in the registration only
 	Note       string `json:"note,omitempty"`
 }
 

@@ -206,7 +206,7 @@ func writePlan(a *app, p *sms.Plan) {
 		for i, vol := range d.Volumes {
 			target, note := size(vol.TargetSize), vol.Note
 			if !vol.Migrate {
-				target, note = "-", "excluded"
+				target = "-"
 			}
 			row(branch(i, len(d.Volumes))+vol.Name, size(vol.Size), used(vol.UsedSize), target, orDash(vol.FileSystem), orDash(vol.MountPoint), note)
 		}
