@@ -287,7 +287,9 @@ func TestChecks(t *testing.T) {
 			inv.Mounts[2].Usage.FreeSize, inv.Mounts[2].Options = 0, "ro,relatime"
 		}, "OK every migrated mount point has at least 1M free (2 checked)"},
 		{"/tmp exec", "tmp-exec", nil, "OK /tmp allows executables"},
-		{"/tmp noexec", "tmp-exec", func(inv *inventory.Inventory, _ *sms.HostFacts, _ *Input) { inv.Mounts[3].Options = "rw,nosuid,nodev,noexec" },
+		{"/tmp noexec", "tmp-exec", func(inv *inventory.Inventory, _ *sms.HostFacts, _ *Input) {
+			inv.Mounts[3].Options = "rw,nosuid,nodev,noexec"
+		},
 			"ERROR SMS.5102 /tmp is mounted noexec: mount -o remount,exec /tmp for the migration"},
 		{"an initramfs", "initramfs", nil, "OK initramfs in /boot: initrd.img-6.1.0-57-amd64"},
 		{"no initramfs", "initramfs", func(_ *inventory.Inventory, f *sms.HostFacts, _ *Input) {

@@ -141,15 +141,21 @@ func runCheck(ctx context.Context, a *app, args []string) int {
 }
 
 func runPlan(ctx context.Context, a *app, args []string) int {
+	var o smsOptions
 	var in hostInput
 	var pf planFlags
 	var asJSON bool
 	fs := newFlagSet(a, "plan", "plan [--json] [--shrink [--headroom N]] [--exclude LIST] [--from CAPTURE] [flags]")
+	o.registerConfig(fs)
 	in.register(fs)
 	pf.register(fs)
 	fs.BoolVar(&asJSON, "json", false, "print the plan as JSON (docs/mapping.md)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
+	}
+	if err := o.load(a, fs); err != nil {
+		a.errorf("plan: %v", err)
+		return exitUsage
 	}
 	opt, err := pf.options(in.exclude)
 	if err != nil {
@@ -201,14 +207,36 @@ func writePlan(a *app, p *sms.Plan) {
 		}
 		return "├─"
 	}
+	volume := func(prefix string, vol sms.VolumeView) {
+		target := size(vol.TargetSize)
+		if !vol.Migrate {
+			target = "-"
+		}
+		row(prefix+vol.Name, size(vol.Size), used(vol.UsedSize), target, orDash(vol.FileSystem), orDash(vol.MountPoint), vol.Note)
+	}
 	for _, d := range v.Disks {
 		row(d.Name, size(d.Size), size(d.UsedSize), size(d.TargetSize), orDash(d.PartitionStyle), "-", d.Note)
-		for i, vol := range d.Volumes {
-			target, note := size(vol.TargetSize), vol.Note
-			if !vol.Migrate {
-				target = "-"
+		// Logical partitions are drawn inside their extended partition.
+		var top, logical []sms.VolumeView
+		for _, vol := range d.Volumes {
+			if vol.Logical {
+				logical = append(logical, vol)
+			} else {
+				top = append(top, vol)
 			}
-			row(branch(i, len(d.Volumes))+vol.Name, size(vol.Size), used(vol.UsedSize), target, orDash(vol.FileSystem), orDash(vol.MountPoint), note)
+		}
+		for i, vol := range top {
+			volume(branch(i, len(top)), vol)
+			if !vol.Extended {
+				continue
+			}
+			indent := "│ "
+			if i == len(top)-1 {
+				indent = "  "
+			}
+			for j, l := range logical {
+				volume(indent+branch(j, len(logical)), l)
+			}
 		}
 	}
 	for _, vg := range v.VolumeGroups {

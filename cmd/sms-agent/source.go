@@ -29,7 +29,7 @@ func configKeys() map[string]bool {
 		"timeout", "retries", "retry_base", "retry_max_wait", "retry_budget",
 		"name", "task_name", "type", "source_id", "target_vm_id", "target_name", "migration_ip", "vm_template_id",
 		"priority", "syncing", "start_target_server", "use_public_ip", "use_ipv6", "devices", "exclude", "disk_ids",
-		"from", "facts", "statfs_timeout", "command_timeout",
+		"from", "facts", "statfs_timeout", "command_timeout", "shrink", "headroom",
 	} {
 		keys[k] = true
 	}
@@ -52,7 +52,7 @@ type smsOptions struct {
 }
 
 func (o *smsOptions) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.config, "config", "", "config file (key = value; must be mode 0600); default "+defaultConfigPath+" when it exists")
+	o.registerConfig(fs)
 	fs.StringVar(&o.region, "region", "", "region, e.g. ap-southeast-3 (endpoints https://sms.<region>.myhuaweicloud.com, https://iam.<region>...)")
 	fs.StringVar(&o.endpoint, "endpoint", "", "SMS endpoint URL (overrides the region's; http:// only for loopback)")
 	fs.StringVar(&o.iamEndpoint, "iam-endpoint", "", "IAM endpoint URL for password authentication (overrides the region's)")
@@ -65,6 +65,12 @@ func (o *smsOptions) register(fs *flag.FlagSet) {
 	fs.DurationVar(&o.retryBase, "retry-base", time.Second, "first backoff between attempts (doubled each time, with jitter)")
 	fs.DurationVar(&o.retryMax, "retry-max-wait", 30*time.Second, "longest single wait, Retry-After included")
 	fs.DurationVar(&o.budget, "retry-budget", 2*time.Minute, "total time one operation may take, retries included")
+}
+
+// registerConfig registers --config alone, for a command that takes only the config
+// keys of its own flags (plan).
+func (o *smsOptions) registerConfig(fs *flag.FlagSet) {
+	fs.StringVar(&o.config, "config", "", "config file (key = value; must be mode 0600); default "+defaultConfigPath+" when it exists")
 }
 
 // load reads the config file and applies its values to the flags not given on the
