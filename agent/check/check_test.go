@@ -233,53 +233,53 @@ func TestChecks(t *testing.T) {
 		{"root migrated", "root", nil, "OK / (ext4 on /dev/vda2) is migrated"},
 		{"root on an unknown device", "root", func(inv *inventory.Inventory, _ *sms.HostFacts, _ *Input) {
 			inv.Mounts[0].Device, inv.Mounts[0].Source = "", "/dev/mapper/vg9-root"
-		}, "ERROR / is not migrated: ext4 from /dev/mapper/vg9-root: its device is none of the disks, partitions, logical volumes or btrfs filesystems found (see the warnings): the agent could not place it on a disk: fix what the warnings name (lvm2 or btrfs-progs missing, a capture without their output), then check again"},
+		}, "ERROR / is not migrated (ext4 from /dev/mapper/vg9-root, a device that is none of the disks, partitions, LVs or btrfs filesystems found): fix what the warnings name (lvm2 or btrfs-progs missing, a capture without their output), then check again"},
 		{"root not in the mount table", "root", func(inv *inventory.Inventory, _ *sms.HostFacts, _ *Input) { inv.Mounts = inv.Mounts[1:] },
-			"WARN / is not in the mount table: whether it is migrated is unknown: check the capture or inventory holds /proc/self/mountinfo"},
+			"WARN / is not in the mount table, so whether it is migrated is unknown: make sure the capture or inventory holds /proc/self/mountinfo"},
 		{"boot migrated", "boot-mounts", nil, "OK /boot (ext4 on /dev/vda1) is migrated"},
 		{"boot on a disk not migrated", "boot-mounts", func(inv *inventory.Inventory, _ *sms.HostFacts, _ *Input) { inv.Mounts[1].Device = "/dev/sdz1" },
-			"ERROR /boot is not migrated: ext4 on /dev/sdz1, which is not on a disk to migrate: migrate it another way, or --force to go without it"},
+			"ERROR /boot is not migrated (ext4 on /dev/sdz1, which is not on a disk to migrate): migrate it another way, or give --force to go without it"},
 		{"layout supported", "layout", nil, "OK no volume group SMS rejects (duplicate names, nested LVM, PVs on LUKS, md or multipath)"},
 		{"VG on LUKS", "layout", func(inv *inventory.Inventory, _ *sms.HostFacts, _ *Input) {
 			inv.Stacked = []inventory.StackedDevice{{Name: "/dev/dm-9", KName: "dm-9", DMName: "luks-vdb1", Kind: "crypt", Slaves: []string{"/dev/vdb1"}, Disks: []string{"/dev/vdb"}}}
 			inv.VolumeGroups[0].PVDevices, inv.VolumeGroups[0].Components = []string{"/dev/dm-9"}, []string{"/dev/mapper/luks-vdb1"}
-		}, "ERROR volume group vg0: its physical volume /dev/dm-9 is an encrypted (LUKS) device on /dev/vdb: SMS does not migrate encrypted volumes; left out, and with it /data: SMS does not migrate encrypted volumes: copy the data onto an unencrypted volume (or decrypt it) first, or --force to migrate without it"},
+		}, "ERROR volume group vg0 is left out, and with it /data, as its physical volume /dev/dm-9 is an encrypted (LUKS) device on /dev/vdb (SMS does not migrate encrypted volumes): copy the data onto an unencrypted volume (or decrypt it) first, or give --force to migrate without it"},
 		{"mounts all migrated", "mounts", nil, "OK every mounted filesystem is migrated, but for those named above"},
 		{"an NFS mount", "mounts", func(inv *inventory.Inventory, _ *sms.HostFacts, _ *Input) {
 			inv.Mounts = append(inv.Mounts, inventory.Mount{MountPoint: "/mnt/nfs", Source: "nas:/export", FileSystem: "nfs4", Kind: "network"})
-		}, "WARN 1 filesystem not migrated, network: /mnt/nfs (a network filesystem (nfs4 from nas:/export): SMS does not migrate network filesystems): mount them on the target after the migration"},
+		}, "WARN 1 network filesystem is not migrated: /mnt/nfs (nfs4 from nas:/export): SMS does not migrate network filesystems; mount them on the target after the migration"},
 		{"an LV excluded", "mounts", func(_ *inventory.Inventory, _ *sms.HostFacts, in *Input) { in.Plan = nil; in.Type = "exclude:vg0/data" },
-			"WARN 1 filesystem not migrated, excluded: /data: drop them from --exclude to migrate them"},
+			"WARN 1 excluded filesystem is not migrated: /data: drop them from --exclude to migrate them"},
 		{"a mount from an unknown device", "mounts", func(inv *inventory.Inventory, _ *sms.HostFacts, _ *Input) { inv.Mounts[2].Device = "" },
-			"ERROR /data is not migrated: xfs from /dev/mapper/vg0-data: its device is none of the disks, partitions, logical volumes or btrfs filesystems found (see the warnings): the agent could not place it on a disk: fix what the warnings name (lvm2 or btrfs-progs missing, a capture without their output), then check again"},
+			"ERROR /data is not migrated (xfs from /dev/mapper/vg0-data, a device that is none of the disks, partitions, LVs or btrfs filesystems found): fix what the warnings name (lvm2 or btrfs-progs missing, a capture without their output), then check again"},
 		{"nothing closed", "unopened", nil, "OK no encrypted volume or RAID member whose content would stay behind"},
 		{"a closed LUKS partition", "unopened", func(inv *inventory.Inventory, _ *sms.HostFacts, _ *Input) {
 			inv.Disks[1].PhysicalVolumes[0].FileSystem = "crypto_LUKS"
 			inv.VolumeGroups = nil
-		}, "WARN not migrated, and nothing of them is mounted: /dev/vdb1 (crypto_LUKS, closed): SMS does not migrate encrypted volumes or md RAID: copy what they hold onto plain volumes first if it must move"},
+		}, "WARN not migrated, and nothing on them mounted: /dev/vdb1 (crypto_LUKS, closed): SMS migrates neither encrypted volumes nor md RAID; copy what they hold onto plain volumes first if it must move"},
 		{"2 disks", "disk-count", nil, "OK 2 disks to migrate (at most 23)"},
 		{"24 disks", "disk-count", func(inv *inventory.Inventory, _ *sms.HostFacts, _ *Input) {
 			for i := 0; i < 22; i++ {
 				inv.Disks = append(inv.Disks, inventory.Disk{Name: fmt.Sprintf("/dev/sd%c", 'a'+i), Size: 10 << 30})
 			}
-		}, "ERROR 24 disks to migrate: a target has at most 23 (SMS keeps one of its 24 slots): leave disks out with --exclude"},
+		}, "ERROR 24 disks to migrate, more than the 23 a target can have (SMS keeps one of its 24 slots): leave disks out with --exclude"},
 		{"system disk 40G", "system-disk", nil, "OK system disk /dev/vda is 40G on the target (at most 1T)"},
 		{"system disk 2T", "system-disk", func(inv *inventory.Inventory, _ *sms.HostFacts, _ *Input) { inv.Disks[0].Size = 2 << 40 },
-			"ERROR SMS.6537 system disk /dev/vda is 2T on the target: at most 1T: shrink it (sms-agent plan --shrink shows the sizes), or move data off the disk that holds /"},
+			"ERROR SMS.6537 system disk /dev/vda is 2T on the target, more than 1T: shrink it (sms-agent plan --shrink shows the sizes), or move data off the disk that holds /"},
 		{"system disk 2T, shrunk", "system-disk", func(inv *inventory.Inventory, _ *sms.HostFacts, in *Input) {
 			inv.Disks[0].Size, inv.Disks[0].PhysicalVolumes[1].Size = 2<<40, 2<<40-2<<30
 			in.Type = "shrink"
-		}, "WARN SMS.6537 system disk /dev/vda is 2T: SMS's own check will say it is over 1T; the task asks for 40G"},
+		}, "WARN SMS.6537 system disk /dev/vda is 2T, over 1T, which SMS's own check will report; the task asks for 40G"},
 		{"disks small enough", "disk-size", nil, "OK every target disk is at most 16T"},
 		{"a 17T disk", "disk-size", func(inv *inventory.Inventory, _ *sms.HostFacts, _ *Input) { inv.Disks[1].Size = 17 << 40 },
-			"ERROR disk /dev/vdb is 17T on the target: a Linux target disk is at most 16T: shrink it (--shrink) or leave it out (--exclude) and move its data another way"},
+			"ERROR disk /dev/vdb is 17T on the target, more than the 16T a Linux target disk can be: shrink it (--shrink) or leave it out (--exclude) and move its data another way"},
 		{"VG large enough", "vg-size", nil, "OK every volume group is larger than its logical volumes"},
 		{"thin LVs over their VG", "vg-size", func(inv *inventory.Inventory, _ *sms.HostFacts, _ *Input) {
 			inv.VolumeGroups[0].LogicalVolumes[0].Size = 200 << 30
 		}, "ERROR volume group vg0 is 100G, but its logical volumes add up to 200G (thin volumes are counted at their virtual size): shrink them to what they use (--shrink), or leave some out (--exclude vg/lv)"},
 		{"/ has room", "root-free", nil, "OK / has 30G free (at least 200M)"},
 		{"/ nearly full", "root-free", func(inv *inventory.Inventory, _ *sms.HostFacts, _ *Input) { inv.Mounts[0].Usage.FreeSize = 150 << 20 },
-			"ERROR / has 150M free: free at least 200M: SMS's agent works there"},
+			"ERROR / has 150M free: free at least 200M (SMS's agent works there)"},
 		{"mounts have room", "mount-free", nil, "OK every migrated mount point has at least 1M free (3 checked)"},
 		{"/data full", "mount-free", func(inv *inventory.Inventory, _ *sms.HostFacts, _ *Input) { inv.Mounts[2].Usage.FreeSize = 512 << 10 },
 			"ERROR SMS.1351 /data has 512K free: free at least 1M"},
@@ -299,7 +299,7 @@ func TestChecks(t *testing.T) {
 			f.Boot.Images, f.Boot.Virtio.Image = []string{"initrd.img-6.1.0-18-amd64"}, ""
 		}, "WARN SMS.6563 no initramfs for the running kernel 6.1.0-57-amd64 in /boot (there are initrd.img-6.1.0-18-amd64): build one (update-initramfs -c -k 6.1.0-57-amd64, or dracut -f --kver 6.1.0-57-amd64)"},
 		{"no boot facts", "initramfs", func(_ *inventory.Inventory, f *sms.HostFacts, _ *Input) { f.Boot = nil },
-			"WARN initramfs images in /boot unknown: no boot facts (an inventory file without --facts, or a capture without /boot): run check on the host itself"},
+			"WARN initramfs images in /boot unknown, for want of boot facts (an inventory file without --facts): run check on the host itself, or give --facts"},
 		{"GRUB for BIOS", "grub", nil, "OK GRUB is the boot loader, with its i386-pc modules"},
 		{"GRUB without i386-pc", "grub", func(_ *inventory.Inventory, f *sms.HostFacts, _ *Input) { f.Boot.GrubI386PC = false },
 			"ERROR SMS.6562 BIOS boot, but GRUB's i386-pc modules are not in /boot/grub or /boot/grub2: reinstall GRUB for BIOS (grub-install or grub2-install --target=i386-pc on the boot disk)"},
@@ -307,36 +307,36 @@ func TestChecks(t *testing.T) {
 			inv.Host.Firmware, f.Boot.GrubI386PC = "UEFI", false
 		}, "OK GRUB is the boot loader"},
 		{"no GRUB", "grub", func(_ *inventory.Inventory, f *sms.HostFacts, _ *Input) { f.BootLoader = "" },
-			"ERROR SMS.6562 no GRUB in /boot/grub, /boot/grub2 or /boot/efi/EFI/*/grub.cfg: install GRUB 2: SMS makes the target boot with it"},
+			"ERROR SMS.6562 no GRUB in /boot/grub, /boot/grub2 or /boot/efi/EFI/*/grub.cfg: install GRUB 2 (SMS makes the target boot with it)"},
 		{"virtio in the initramfs", "virtio", nil, "OK kernel 6.1.0-57-amd64 reaches virtio disks (built in: none; in its initramfs: virtio_blk, virtio_pci, virtio_scsi)"},
 		{"no virtio", "virtio", func(_ *inventory.Inventory, f *sms.HostFacts, _ *Input) { f.Boot.Virtio.InInitramfs = []string{} },
-			"WARN kernel 6.1.0-57-amd64 lacks virtio_pci and virtio_blk or virtio_scsi (not built in, and its initramfs initrd.img-6.1.0-57-amd64): the target, a KVM guest, may not find its disk: add the drivers: dracut -f --add-drivers 'virtio_pci virtio_blk virtio_scsi virtio_net' (RHEL, SUSE), or list them in /etc/initramfs-tools/modules and run update-initramfs -u (Debian, Ubuntu)"},
+			"WARN kernel 6.1.0-57-amd64 lacks virtio_pci and virtio_blk or virtio_scsi (not built in, and its initramfs initrd.img-6.1.0-57-amd64), so the target, a KVM guest, may not find its disk: add them with dracut -f --add-drivers 'virtio_pci virtio_blk virtio_scsi virtio_net' (RHEL, SUSE), or list them in /etc/initramfs-tools/modules and run update-initramfs -u (Debian, Ubuntu)"},
 		{"virtio built in", "virtio", func(_ *inventory.Inventory, f *sms.HostFacts, _ *Input) {
 			f.Boot.Virtio.Builtin, f.Boot.Virtio.InInitramfs = []string{"virtio_blk", "virtio_pci"}, []string{}
 		}, "OK kernel 6.1.0-57-amd64 reaches virtio disks (built in: virtio_blk, virtio_pci; in its initramfs: none)"},
 		{"rsync", "rsync", nil, "OK rsync is installed"},
 		{"no rsync", "rsync", func(_ *inventory.Inventory, f *sms.HostFacts, _ *Input) { *f.HasRsync = false },
-			"ERROR rsync is not installed: a file-level migration (MIGRATE_FILE) copies files with it: install rsync"},
+			"ERROR rsync is not installed (a file-level migration, MIGRATE_FILE, copies files with it): install rsync"},
 		{"no rsync, block level", "rsync", func(_ *inventory.Inventory, f *sms.HostFacts, in *Input) { *f.HasRsync, in.Type = false, sms.TypeBlock }, ""},
 		{"tc", "tc", nil, "OK tc is installed"},
 		{"no tc", "tc", func(_ *inventory.Inventory, f *sms.HostFacts, _ *Input) { *f.HasTc = false },
-			"ERROR tc is not installed: SMS's environment check requires it: install it (iproute2; iproute-tc on RHEL 8 and later)"},
+			"ERROR tc is not installed (SMS's environment check requires it): install it (iproute2; iproute-tc on RHEL 8 and later)"},
 		{"HVM", "xen-pv", nil, "OK not a Xen PV guest"},
 		{"Xen PV", "xen-pv", func(_ *inventory.Inventory, f *sms.HostFacts, _ *Input) { *f.Boot.XenPV = true },
-			"ERROR a Xen PV (paravirtualised) guest: its kernel cannot boot as a KVM guest: convert it to an HVM guest first"},
+			"ERROR a Xen PV (paravirtualised) guest, whose kernel cannot boot as a KVM guest: convert it to an HVM guest first"},
 		{"x86_64", "arch", nil, "OK architecture x86_64"},
 		{"aarch64", "arch", func(inv *inventory.Inventory, _ *sms.HostFacts, _ *Input) { inv.Host.Arch = "aarch64" },
-			"ERROR SMS.0206 architecture aarch64: SMS migrates x86_64 sources: migrate this host another way"},
+			"ERROR SMS.0206 architecture aarch64 (SMS migrates x86_64 sources): migrate this host another way"},
 		{"SELinux disabled", "selinux", nil, "OK SELinux is disabled"},
 		{"SELinux enforcing", "selinux", func(_ *inventory.Inventory, f *sms.HostFacts, _ *Input) { f.Boot.SELinux = "enforcing" },
-			"WARN SELinux is enforcing: the target enforces it too, with the labels the copy carries: if services on the target are denied after the migration, relabel it (touch /.autorelabel, reboot)"},
+			"WARN SELinux is enforcing (the target enforces it too, with the labels the copy carries): if services on the target are denied after the migration, relabel it (touch /.autorelabel, reboot)"},
 		{"offline", "clock", nil, ""},
 		{"clock right", "clock", func(_ *inventory.Inventory, _ *sms.HostFacts, in *Input) {
 			in.Clock = &Clock{Endpoint: "sms.ap-southeast-3.myhuaweicloud.com", Local: now, Server: now.Add(-90 * time.Second)}
 		}, "OK clock within 1m30s of sms.ap-southeast-3.myhuaweicloud.com"},
 		{"clock 20 minutes fast", "clock", func(_ *inventory.Inventory, _ *sms.HostFacts, in *Input) {
 			in.Clock = &Clock{Endpoint: "sms.ap-southeast-3.myhuaweicloud.com", Local: now, Server: now.Add(-20 * time.Minute)}
-		}, "ERROR SMS.0205 this host's clock is 20m0s off sms.ap-southeast-3.myhuaweicloud.com's (2026-12-02T11:40:00Z there, 2026-12-02T12:00:00Z here): set the clock and time zone right (NTP): signatures more than 15 minutes off are refused"},
+		}, "ERROR SMS.0205 this host's clock is 20m0s off sms.ap-southeast-3.myhuaweicloud.com's (2026-12-02T11:40:00Z there, 2026-12-02T12:00:00Z here): set the clock and time zone right (NTP); signatures more than 15 minutes off are refused"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -32,7 +32,7 @@ func checkRootFree(in Input) []Result {
 		return []Result{{Level: Warn, Found: "free space on / is unknown (statfs did not answer)", Fix: "make sure / has at least 200M free", Subjects: []string{"/"}}}
 	}
 	if m.Usage.FreeSize < minRootFree {
-		return []Result{{Level: Error, Found: fmt.Sprintf("/ has %s free", human(m.Usage.FreeSize)), Fix: "free at least 200M: SMS's agent works there", Subjects: []string{"/"}}}
+		return []Result{{Level: Error, Found: fmt.Sprintf("/ has %s free", human(m.Usage.FreeSize)), Fix: "free at least 200M (SMS's agent works there)", Subjects: []string{"/"}}}
 	}
 	return okf("/ has %s free (at least 200M)", human(m.Usage.FreeSize))
 }
@@ -70,8 +70,8 @@ func checkTmpExec(in Input) []Result {
 // bootFacts is the host's boot facts, or a WARN saying they are unknown.
 func bootFacts(in Input, what string) (*sms.HostFacts, []Result) {
 	if in.Facts.Boot == nil {
-		return nil, []Result{{Level: Warn, Found: what + " unknown: no boot facts (an inventory file without --facts, or a capture without /boot)",
-			Fix: "run check on the host itself"}}
+		return nil, []Result{{Level: Warn, Found: what + " unknown, for want of boot facts (an inventory file without --facts)",
+			Fix: "run check on the host itself, or give --facts"}}
 	}
 	return &in.Facts, nil
 }
@@ -85,7 +85,7 @@ func checkInitramfs(in Input) []Result {
 	b := f.Boot
 	switch {
 	case b.Images == nil:
-		return []Result{{Level: Warn, Code: "SMS.6563", Found: "/boot could not be listed: whether it holds an initramfs is unknown"}}
+		return []Result{{Level: Warn, Code: "SMS.6563", Found: "/boot could not be listed (a capture older than this check?), so whether it holds an initramfs is unknown", Fix: "run check on the host itself"}}
 	case len(b.Images) == 0:
 		return []Result{{Level: Error, Code: "SMS.6563", Found: "no initrd or initramfs image in /boot",
 			Fix: "build one for the running kernel (update-initramfs -c -k $(uname -r), or dracut -f)"}}
@@ -109,7 +109,7 @@ func checkGrub(in Input) []Result {
 		if f.BootLoader != "" {
 			found = "the boot loader is " + f.BootLoader + ", not GRUB"
 		}
-		return []Result{{Level: Error, Code: "SMS.6562", Found: found, Fix: "install GRUB 2: SMS makes the target boot with it"}}
+		return []Result{{Level: Error, Code: "SMS.6562", Found: found, Fix: "install GRUB 2 (SMS makes the target boot with it)"}}
 	}
 	if inv(in).Host.Firmware == "BIOS" && !f.Boot.GrubI386PC {
 		return []Result{{Level: Error, Code: "SMS.6562", Found: "BIOS boot, but GRUB's i386-pc modules are not in /boot/grub or /boot/grub2",
@@ -128,7 +128,7 @@ func checkVirtio(in Input) []Result {
 	v := f.Boot.Virtio
 	if v == nil {
 		return []Result{{Level: Warn, Found: "whether the initramfs holds virtio drivers is unknown (lsinitramfs and lsinitrd missing, or modules.builtin unreadable)",
-			Fix: "check by hand: lsinitrd /boot/initramfs-$(uname -r).img | grep virtio"}}
+			Fix: "check by hand with lsinitrd /boot/initramfs-$(uname -r).img | grep virtio"}}
 	}
 	var missing []string
 	if !v.Has("virtio_pci") {
@@ -144,8 +144,8 @@ func checkVirtio(in Input) []Result {
 	if v.Image == "" {
 		where = "no initramfs of its own"
 	}
-	return []Result{{Level: Warn, Found: fmt.Sprintf("kernel %s lacks %s (not built in, and %s): the target, a KVM guest, may not find its disk", v.Kernel, strings.Join(missing, " and "), where),
-		Fix: "add the drivers: dracut -f --add-drivers 'virtio_pci virtio_blk virtio_scsi virtio_net' (RHEL, SUSE), or list them in /etc/initramfs-tools/modules and run update-initramfs -u (Debian, Ubuntu)"}}
+	return []Result{{Level: Warn, Found: fmt.Sprintf("kernel %s lacks %s (not built in, and %s), so the target, a KVM guest, may not find its disk", v.Kernel, strings.Join(missing, " and "), where),
+		Fix: "add them with dracut -f --add-drivers 'virtio_pci virtio_blk virtio_scsi virtio_net' (RHEL, SUSE), or list them in /etc/initramfs-tools/modules and run update-initramfs -u (Debian, Ubuntu)"}}
 }
 
 func orNone(l []string) string {
@@ -164,7 +164,7 @@ func checkRsync(in Input) []Result {
 	case in.Facts.HasRsync == nil:
 		return []Result{{Level: Warn, Found: "whether rsync is installed is unknown", Fix: "make sure rsync is installed: a file-level migration copies with it"}}
 	case !*in.Facts.HasRsync:
-		return []Result{{Level: Error, Found: "rsync is not installed: a file-level migration (MIGRATE_FILE) copies files with it", Fix: "install rsync"}}
+		return []Result{{Level: Error, Found: "rsync is not installed (a file-level migration, MIGRATE_FILE, copies files with it)", Fix: "install rsync"}}
 	}
 	return ok("rsync is installed")
 }
@@ -175,7 +175,7 @@ func checkTc(in Input) []Result {
 	case in.Facts.HasTc == nil:
 		return []Result{{Level: Warn, Found: "whether tc is installed is unknown", Fix: "make sure tc (iproute2) is installed"}}
 	case !*in.Facts.HasTc:
-		return []Result{{Level: Error, Found: "tc is not installed: SMS's environment check requires it", Fix: "install it (iproute2; iproute-tc on RHEL 8 and later)"}}
+		return []Result{{Level: Error, Found: "tc is not installed (SMS's environment check requires it)", Fix: "install it (iproute2; iproute-tc on RHEL 8 and later)"}}
 	}
 	return ok("tc is installed")
 }
@@ -189,7 +189,7 @@ func checkXenPV(in Input) []Result {
 	case b.XenPV == nil:
 		return []Result{{Level: Warn, Found: "a Xen guest of unknown type (no /sys/hypervisor/guest_type)", Fix: "make sure it is an HVM guest: SMS does not migrate Xen PV guests"}}
 	case *b.XenPV:
-		return []Result{{Level: Error, Found: "a Xen PV (paravirtualised) guest: its kernel cannot boot as a KVM guest", Fix: "convert it to an HVM guest first"}}
+		return []Result{{Level: Error, Found: "a Xen PV (paravirtualised) guest, whose kernel cannot boot as a KVM guest", Fix: "convert it to an HVM guest first"}}
 	}
 	return ok("not a Xen PV guest")
 }
@@ -203,7 +203,7 @@ func checkArch(in Input) []Result {
 	case "x86_64":
 		return ok("architecture x86_64")
 	}
-	return []Result{{Level: Error, Code: "SMS.0206", Found: "architecture " + a + ": SMS migrates x86_64 sources", Fix: "migrate this host another way"}}
+	return []Result{{Level: Error, Code: "SMS.0206", Found: "architecture " + a + " (SMS migrates x86_64 sources)", Fix: "migrate this host another way"}}
 }
 
 // checkSELinux says SELinux's state; enforcing is a WARN (labels must survive the copy).
@@ -213,7 +213,7 @@ func checkSELinux(in Input) []Result {
 		return nil
 	}
 	if b.SELinux == "enforcing" {
-		return []Result{{Level: Warn, Found: "SELinux is enforcing: the target enforces it too, with the labels the copy carries",
+		return []Result{{Level: Warn, Found: "SELinux is enforcing (the target enforces it too, with the labels the copy carries)",
 			Fix: "if services on the target are denied after the migration, relabel it (touch /.autorelabel, reboot)"}}
 	}
 	return ok("SELinux is " + b.SELinux)
@@ -235,7 +235,7 @@ func checkClock(in Input) []Result {
 	}
 	if skew > maxClockSkewMin*time.Minute {
 		return []Result{{Level: Error, Code: "SMS.0205", Found: fmt.Sprintf("this host's clock is %s off %s's (%s there, %s here)", skew.Round(time.Second), c.Endpoint, c.Server.UTC().Format(time.RFC3339), c.Local.UTC().Format(time.RFC3339)),
-			Fix: "set the clock and time zone right (NTP): signatures more than 15 minutes off are refused"}}
+			Fix: "set the clock and time zone right (NTP); signatures more than 15 minutes off are refused"}}
 	}
 	return okf("clock within %s of %s", skew.Round(time.Second), c.Endpoint)
 }

@@ -44,27 +44,27 @@ func mountedAt(in Input, mp string) (device, fstype string, ok bool) {
 func fixFor(u sms.Uncarried) string {
 	switch u.Kind {
 	case sms.MountUnknown:
-		return "the agent could not place it on a disk: fix what the warnings name (lvm2 or btrfs-progs missing, a capture without their output), then check again"
+		return "fix what the warnings name (lvm2 or btrfs-progs missing, a capture without their output), then check again"
 	case sms.LeftEncrypted:
-		return "SMS does not migrate encrypted volumes: copy the data onto an unencrypted volume (or decrypt it) first, or --force to migrate without it"
+		return "copy the data onto an unencrypted volume (or decrypt it) first, or give --force to migrate without it"
 	case sms.LeftStacked:
-		return "SMS does not migrate md RAID, multipath or other device-mapper layers: move the data onto a plain partition or LV first, or --force to migrate without it"
+		return "move the data onto a plain partition or LV first, or give --force to migrate without it"
 	case sms.LeftDuplicateVG:
-		return "rename one of the volume groups (vgrename <uuid> <new name>), or --force to migrate without them"
+		return "rename one of the volume groups (vgrename <uuid> <new name>), or give --force to migrate without them"
 	case sms.LeftNested:
-		return "move the inner volume group's data onto a plain partition or LV (pvmove, or copy it), or --force to migrate without it"
+		return "move the inner volume group's data onto a plain partition or LV (pvmove, or a copy), or give --force to migrate without it"
 	}
-	return "migrate it another way, or --force to go without it"
+	return "migrate it another way, or give --force to go without it"
 }
 
 // checkRoot: / must be migrated, or the target cannot boot.
 func checkRoot(in Input) []Result {
 	dev, fstype, mounted := mountedAt(in, "/")
 	if !mounted {
-		return []Result{{Level: Warn, Found: "/ is not in the mount table: whether it is migrated is unknown", Fix: "check the capture or inventory holds /proc/self/mountinfo"}}
+		return []Result{{Level: Warn, Found: "/ is not in the mount table, so whether it is migrated is unknown", Fix: "make sure the capture or inventory holds /proc/self/mountinfo"}}
 	}
 	if u, left := uncarriedAt(in.Plan.Uncarried(), "/"); left {
-		return []Result{{Level: Error, Found: "/ is not migrated: " + u.Reason, Fix: fixFor(u), Subjects: []string{"/"}}}
+		return []Result{{Level: Error, Found: "/ is not migrated (" + u.Reason + ")", Fix: fixFor(u), Subjects: []string{"/"}}}
 	}
 	return ok(fmt.Sprintf("/ (%s on %s) is migrated", fstype, dev), "/")
 }
@@ -79,7 +79,7 @@ func checkBootMounts(in Input) []Result {
 			continue
 		}
 		if u, left := uncarriedAt(us, mp); left {
-			out = append(out, Result{Level: Error, Found: mp + " is not migrated: " + u.Reason, Fix: fixFor(u), Subjects: []string{mp}})
+			out = append(out, Result{Level: Error, Found: mp + " is not migrated (" + u.Reason + ")", Fix: fixFor(u), Subjects: []string{mp}})
 			continue
 		}
 		out = append(out, ok(fmt.Sprintf("%s (%s on %s) is migrated", mp, fstype, dev), mp)...)
@@ -95,12 +95,11 @@ func checkLayout(in Input) []Result {
 		if !l.Unsupported {
 			continue
 		}
-		found := l.What + ": " + l.Reason
+		found := l.What + " is left out"
 		if len(l.MountPoints) > 0 {
-			found += "; left out, and with it " + list(l.MountPoints, 5)
-		} else {
-			found += "; left out"
+			found += ", and with it " + list(l.MountPoints, 5)
 		}
+		found += ", " + l.Reason
 		subjects := append([]string{l.What}, l.MountPoints...)
 		out = append(out, Result{Level: Error, Found: found, Fix: fixFor(sms.Uncarried{Kind: l.Kind}), Subjects: subjects})
 	}
@@ -127,7 +126,7 @@ func checkMounts(in Input) []Result {
 		n++
 		switch u.Kind {
 		case sms.MountUnknown, sms.LeftEncrypted, sms.LeftStacked:
-			out = append(out, Result{Level: Error, Found: mp + " is not migrated: " + u.Reason, Fix: fixFor(u), Subjects: []string{mp}})
+			out = append(out, Result{Level: Error, Found: mp + " is not migrated (" + u.Reason + ")", Fix: fixFor(u), Subjects: []string{mp}})
 		default:
 			if _, seen := groups[u.Kind]; !seen {
 				order = append(order, u.Kind)
@@ -152,26 +151,25 @@ func warnGroup(kind string, us []sms.Uncarried) Result {
 		whys = append(whys, u.Mount.MountPoint+" ("+u.Reason+")")
 	}
 	r := Result{Level: Warn, Subjects: mps}
-	what := fmt.Sprintf("%d filesystem%s", len(us), map[bool]string{true: "", false: "s"}[len(us) == 1])
+	n := func(what string) string {
+		if len(us) == 1 {
+			return "1 " + what + " is not migrated"
+		}
+		return fmt.Sprintf("%d %ss are not migrated", len(us), what)
+	}
 	switch kind {
 	case sms.MountNetwork:
-		r.Found = fmt.Sprintf("%s not migrated, network: %s", what, list(whys, 3))
-		r.Fix = "mount them on the target after the migration"
+		r.Found, r.Fix = n("network filesystem")+": "+list(whys, 3), "SMS does not migrate network filesystems; mount them on the target after the migration"
 	case sms.MountFUSE:
-		r.Found = fmt.Sprintf("%s not migrated, FUSE: %s", what, list(whys, 3))
-		r.Fix = "mount them on the target after the migration"
+		r.Found, r.Fix = n("FUSE filesystem")+": "+list(whys, 3), "SMS does not migrate FUSE filesystems; mount them on the target after the migration"
 	case sms.MountLoop:
-		r.Found = fmt.Sprintf("%s on loop devices not migrated as volumes: %s", what, list(mps, 3))
-		r.Fix = "nothing to do when their image files lie on a migrated filesystem"
+		r.Found, r.Fix = n("filesystem on a loop device")+" as a volume: "+list(mps, 3), "nothing to do when their image files lie on a migrated filesystem: they are copied with it"
 	case sms.LeftExcluded:
-		r.Found = fmt.Sprintf("%s not migrated, excluded: %s", what, list(mps, 5))
-		r.Fix = "drop them from --exclude to migrate them"
+		r.Found, r.Fix = n("excluded filesystem")+": "+list(mps, 5), "drop them from --exclude to migrate them"
 	case sms.LeftSnapshot:
-		r.Found = fmt.Sprintf("%s on LVM snapshots not migrated: %s", what, list(whys, 3))
-		r.Fix = "their origins are migrated; copy what the snapshots alone hold, if anything"
+		r.Found, r.Fix = n("filesystem on an LVM snapshot")+": "+list(whys, 3), "the origins are migrated; copy what a snapshot alone holds, if anything"
 	default:
-		r.Found = fmt.Sprintf("%s not migrated: %s", what, list(whys, 3))
-		r.Fix = "name their disks with --devices, or migrate them another way"
+		r.Found, r.Fix = n("filesystem")+": "+list(whys, 3), "name their disks with --devices, or migrate them another way"
 	}
 	return r
 }
@@ -202,15 +200,15 @@ func checkUnopened(in Input) []Result {
 	if len(names) == 0 {
 		return ok("no encrypted volume or RAID member whose content would stay behind")
 	}
-	return []Result{{Level: Warn, Found: "not migrated, and nothing of them is mounted: " + list(names, 4),
-		Fix: "SMS does not migrate encrypted volumes or md RAID: copy what they hold onto plain volumes first if it must move", Subjects: names}}
+	return []Result{{Level: Warn, Found: "not migrated, and nothing on them mounted: " + list(names, 4),
+		Fix: "SMS migrates neither encrypted volumes nor md RAID; copy what they hold onto plain volumes first if it must move", Subjects: names}}
 }
 
 // checkDiskCount: at most 23 target disks.
 func checkDiskCount(in Input) []Result {
 	n := len(in.Plan.Disks)
 	if n > maxTargetDisks {
-		return []Result{{Level: Error, Found: fmt.Sprintf("%d disks to migrate: a target has at most %d (SMS keeps one of its 24 slots)", n, maxTargetDisks),
+		return []Result{{Level: Error, Found: fmt.Sprintf("%d disks to migrate, more than the %d a target can have (SMS keeps one of its 24 slots)", n, maxTargetDisks),
 			Fix: "leave disks out with --exclude"}}
 	}
 	return ok(fmt.Sprintf("%d disk%s to migrate (at most %d)", n, map[bool]string{true: "", false: "s"}[n == 1], maxTargetDisks))
@@ -227,10 +225,10 @@ func checkSystemDisk(in Input) []Result {
 		d := pd.Disk
 		switch {
 		case pd.Target > maxSystemDisk:
-			out = append(out, Result{Level: Error, Code: "SMS.6537", Found: fmt.Sprintf("system disk %s is %s on the target: at most 1T", d.Name, human(pd.Target)),
+			out = append(out, Result{Level: Error, Code: "SMS.6537", Found: fmt.Sprintf("system disk %s is %s on the target, more than 1T", d.Name, human(pd.Target)),
 				Fix: "shrink it (sms-agent plan --shrink shows the sizes), or move data off the disk that holds /", Subjects: []string{d.Name}})
 		case d.Size > maxSystemDisk:
-			out = append(out, Result{Level: Warn, Code: "SMS.6537", Found: fmt.Sprintf("system disk %s is %s: SMS's own check will say it is over 1T; the task asks for %s", d.Name, human(d.Size), human(pd.Target)),
+			out = append(out, Result{Level: Warn, Code: "SMS.6537", Found: fmt.Sprintf("system disk %s is %s, over 1T, which SMS's own check will report; the task asks for %s", d.Name, human(d.Size), human(pd.Target)),
 				Subjects: []string{d.Name}})
 		default:
 			out = append(out, ok(fmt.Sprintf("system disk %s is %s on the target (at most 1T)", d.Name, human(pd.Target)), d.Name)...)
@@ -244,7 +242,7 @@ func checkDiskSize(in Input) []Result {
 	var out []Result
 	for _, pd := range in.Plan.Disks {
 		if pd.Target > maxLinuxDisk {
-			out = append(out, Result{Level: Error, Found: fmt.Sprintf("disk %s is %s on the target: a Linux target disk is at most 16T", pd.Disk.Name, human(pd.Target)),
+			out = append(out, Result{Level: Error, Found: fmt.Sprintf("disk %s is %s on the target, more than the 16T a Linux target disk can be", pd.Disk.Name, human(pd.Target)),
 				Fix: "shrink it (--shrink) or leave it out (--exclude) and move its data another way", Subjects: []string{pd.Disk.Name}})
 		}
 	}

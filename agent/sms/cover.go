@@ -80,21 +80,21 @@ func (p *Plan) Uncarried() []Uncarried {
 		}
 		u := Uncarried{Mount: m}
 		if l, ok := leftFor(left, m); ok {
-			u.Reason, u.Kind, u.Unsupported = l.What+": "+l.Reason, l.Kind, l.Unsupported
+			u.Reason, u.Kind, u.Unsupported = l.What+" is left out, "+l.Reason, l.Kind, l.Unsupported
 			out = append(out, u)
 			continue
 		}
 		switch {
 		case m.Kind == "network":
-			u.Kind, u.Reason = MountNetwork, fmt.Sprintf("a network filesystem (%s from %s): SMS does not migrate network filesystems", m.FileSystem, m.Source)
+			u.Kind, u.Reason = MountNetwork, fmt.Sprintf("%s from %s", m.FileSystem, m.Source)
 		case m.Kind == "fuse":
-			u.Kind, u.Reason = MountFUSE, fmt.Sprintf("a FUSE filesystem (%s from %s): SMS does not migrate it", m.FileSystem, m.Source)
+			u.Kind, u.Reason = MountFUSE, fmt.Sprintf("%s from %s", m.FileSystem, m.Source)
 		case strings.HasPrefix(m.Source, "/dev/loop") || strings.HasPrefix(m.Device, "/dev/loop"):
-			u.Kind, u.Reason = MountLoop, fmt.Sprintf("%s on loop device %s: not a volume of its own; the image file behind it is copied with the filesystem that holds it", m.FileSystem, m.Source)
+			u.Kind, u.Reason = MountLoop, fmt.Sprintf("%s on loop device %s", m.FileSystem, m.Source)
 		case m.Device == "":
-			u.Kind, u.Reason = MountUnknown, fmt.Sprintf("%s from %s: its device is none of the disks, partitions, logical volumes or btrfs filesystems found (see the warnings)", m.FileSystem, m.Source)
+			u.Kind, u.Reason = MountUnknown, fmt.Sprintf("%s from %s, a device that is none of the disks, partitions, LVs or btrfs filesystems found", m.FileSystem, m.Source)
 		case onPlan[m.Device]:
-			u.Kind, u.Reason = MountUnknown, fmt.Sprintf("%s on %s: not sent", m.FileSystem, m.Device)
+			u.Kind, u.Reason = MountUnknown, fmt.Sprintf("%s on %s, which is not sent", m.FileSystem, m.Device)
 		default:
 			u.Kind, u.Reason = MountOffDisks, fmt.Sprintf("%s on %s, which is not on a disk to migrate", m.FileSystem, m.Device)
 		}

@@ -140,7 +140,7 @@ func BuildPlan(inv *inventory.Inventory, opt PlanOptions) (*Plan, error) {
 	for i := range inv.Disks {
 		d := &inv.Disks[i]
 		if ex.disks[d.Name] {
-			p.Left = append(p.Left, LeftOut{What: "disk " + d.Name, Reason: "excluded (--exclude)", Kind: LeftExcluded, MountPoints: diskMounts(d)})
+			p.Left = append(p.Left, LeftOut{What: "disk " + d.Name, Reason: "by --exclude", Kind: LeftExcluded, MountPoints: diskMounts(d)})
 			continue
 		}
 		pd := PlannedDisk{Disk: d, Target: d.Size, Volumes: diskVolumes(d)}
@@ -149,7 +149,7 @@ func BuildPlan(inv *inventory.Inventory, opt PlanOptions) (*Plan, error) {
 			v.Target = v.Size
 			if ex.parts[v.Name] && v.Number > 0 {
 				v.Migrate, v.Why = false, "excluded (--exclude)"
-				p.Left = append(p.Left, LeftOut{What: "partition " + v.Name, Reason: "excluded (--exclude)", Kind: LeftExcluded, MountPoints: mountsOf(v.MountPoint, v.Others)})
+				p.Left = append(p.Left, LeftOut{What: "partition " + v.Name, Reason: "by --exclude", Kind: LeftExcluded, MountPoints: mountsOf(v.MountPoint, v.Others)})
 			}
 		}
 		p.Disks = append(p.Disks, pd)
@@ -310,7 +310,7 @@ func (p *Plan) planVolumes(ex excludes) error {
 		}
 		if !ok {
 			if onAny(members, all) {
-				p.Left = append(p.Left, LeftOut{What: "volume group " + vg.Name, Reason: "its devices are excluded (--exclude)", Kind: LeftExcluded, MountPoints: vgMounts(vg)})
+				p.Left = append(p.Left, LeftOut{What: "volume group " + vg.Name, Reason: "as its devices are excluded (--exclude)", Kind: LeftExcluded, MountPoints: vgMounts(vg)})
 			}
 			continue
 		}
@@ -326,7 +326,7 @@ func (p *Plan) planVolumes(ex excludes) error {
 			mps := mountsOf(lv.MountPoint, lv.OtherMountPoints)
 			switch {
 			case ex.lvs[full]:
-				p.Left = append(p.Left, LeftOut{What: "logical volume " + full, Reason: "excluded (--exclude)", Kind: LeftExcluded, MountPoints: mps})
+				p.Left = append(p.Left, LeftOut{What: "logical volume " + full, Reason: "by --exclude", Kind: LeftExcluded, MountPoints: mps})
 			case !lv.Migrate:
 				if len(mps) > 0 { // a mounted snapshot (or sub-LV) holds data that is not copied
 					p.Left = append(p.Left, LeftOut{What: "logical volume " + full, Reason: lvNotCopied(lv), Kind: LeftSnapshot, MountPoints: mps})
@@ -350,7 +350,7 @@ func (p *Plan) planVolumes(ex excludes) error {
 		case ok:
 			p.Btrfs = append(p.Btrfs, fs)
 		case onAny(members, all):
-			p.Left = append(p.Left, LeftOut{What: "btrfs " + fs.UUID, Reason: "its devices are excluded (--exclude)", Kind: LeftExcluded, MountPoints: btrfsMounts(fs)})
+			p.Left = append(p.Left, LeftOut{What: "btrfs " + fs.UUID, Reason: "as its devices are excluded (--exclude)", Kind: LeftExcluded, MountPoints: btrfsMounts(fs)})
 		}
 	}
 	return nil
@@ -381,9 +381,9 @@ func btrfsMounts(fs inventory.BtrfsFileSystem) []string {
 // lvNotCopied says why a mounted LV that is not a data volume is not copied.
 func lvNotCopied(lv *inventory.LogicalVolume) string {
 	if lv.Snapshot {
-		return "a snapshot of " + lv.Origin + ": only its origin is migrated"
+		return "a snapshot of " + lv.Origin + " (only its origin is migrated)"
 	}
-	return "an internal " + lv.Kind + " volume: not migrated"
+	return "an internal " + lv.Kind + " volume"
 }
 
 // deviceSets are the device names (disk and partition, /dev/x and x) that are
@@ -492,13 +492,13 @@ func (p *Plan) unsupportedVGs() map[string]LeftOut {
 		what := "volume group " + vg.Name
 		if count[vg.Name] > 1 {
 			out[vg.UUID] = LeftOut{What: what + " (" + vg.UUID + ")", Kind: LeftDuplicateVG, Unsupported: true,
-				Reason: fmt.Sprintf("%d volume groups are named %s: SMS does not support duplicate VG names", count[vg.Name], vg.Name)}
+				Reason: fmt.Sprintf("as %d volume groups are named %s, which SMS does not support", count[vg.Name], vg.Name)}
 			continue
 		}
 		for _, dev := range append(append([]string{}, vg.PVDevices...), vg.Components...) {
 			if lv, ok := lvDev[dev]; ok {
 				out[vg.UUID] = LeftOut{What: what, Kind: LeftNested, Unsupported: true,
-					Reason: "its physical volume is logical volume " + lv + ": SMS does not support nested LVM"}
+					Reason: "as its physical volume is logical volume " + lv + " (nested LVM, which SMS does not support)"}
 				break
 			}
 			if s, ok := stacked[dev]; ok {
@@ -507,7 +507,7 @@ func (p *Plan) unsupportedVGs() map[string]LeftOut {
 					kind, why = LeftEncrypted, "an encrypted (LUKS) device"
 				}
 				out[vg.UUID] = LeftOut{What: what, Kind: kind, Unsupported: true,
-					Reason: fmt.Sprintf("its physical volume %s is %s on %s: SMS does not migrate %s", dev, why, strings.Join(s.Disks, ", "), stackedNoun(s.Kind))}
+					Reason: fmt.Sprintf("as its physical volume %s is %s on %s (SMS does not migrate %s)", dev, why, strings.Join(s.Disks, ", "), stackedNoun(s.Kind))}
 				break
 			}
 		}
@@ -586,7 +586,7 @@ func (p *Plan) leaveStacked() {
 		}
 		p.Left = append(p.Left, LeftOut{
 			What: fmt.Sprintf("%s device %s (%s)", s.Kind, s.Name, strings.Join(s.Slaves, ", ")), Kind: kind,
-			Reason:      fmt.Sprintf("it holds %s; SMS does not migrate %s", holds, stackedNoun(s.Kind)),
+			Reason:      fmt.Sprintf("holding %s (SMS does not migrate %s)", holds, stackedNoun(s.Kind)),
 			MountPoints: mountsOf(s.MountPoint, s.OtherMountPoints),
 		})
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -291,7 +292,7 @@ func TestE2EBadCredentialsAndClock(t *testing.T) {
 	code, _, errs := e.run(bad, append([]string{"source", "register"}, e.common()...)...)
 	// One error line; the only other line is the check's warning about the NFS mount.
 	if code != 1 || !strings.Contains(errs, "SMS.0202 AK/SK authentication failed: signature mismatch (HTTP 401, request id ") ||
-		strings.Count(errs, "sms-agent:") != 1 || strings.Count(strings.TrimSpace(errs), "\n") != 1 || !strings.Contains(errs, "WARN 1 filesystem not migrated, network: /mnt/nfs") {
+		strings.Count(errs, "sms-agent:") != 1 || strings.Count(strings.TrimSpace(errs), "\n") != 1 || !strings.Contains(errs, "WARN 1 network filesystem is not migrated: /mnt/nfs") {
 		t.Errorf("bad SK: exit %d\n%s", code, errs)
 	}
 	if len(e.fake.Sources()) != 0 {
@@ -371,5 +372,44 @@ func TestE2EConfigAndDryRun(t *testing.T) {
 	code, _, errs = e.run(akEnv, "task", "list", "--endpoint", "http://sms.example.com")
 	if code != 1 || !strings.Contains(errs, "plain http is allowed only for loopback") {
 		t.Errorf("http endpoint: %d %s", code, errs)
+	}
+}
+
+// TestE2EChecksStopRequests: ghw-8581 has /, /home, /tmp and /var on LVs but no lvm
+// output, so the body would lack them: check exits 4 naming each; task create stops
+// before sending (exit 4, nothing on stdout); --force sends and says what is lacking.
+func TestE2EChecksStopRequests(t *testing.T) {
+	e := newE2E(t, smsfake.Config{AK: e2eAK, SK: e2eSK, ProjectID: e2eProject})
+	defer e.assertNoSecrets()
+	capture := "../../testdata/hosts/ghw-linux-amd64-8581cf3a529e5d8b97ea876eade2f60d.tar.gz"
+	code, out, _ := e.run(nil, "check", "--from", capture)
+	for _, mp := range []string{"/", "/home", "/tmp", "/var"} {
+		if !strings.Contains(out, "ERROR "+mp+" is not migrated (ext4 from /dev/mapper/mainvg-") {
+			t.Errorf("check does not name %s:\n%s", mp, out)
+		}
+	}
+	if code != 4 {
+		t.Errorf("check: exit %d; want 4", code)
+	}
+	code, out, _ = e.run(nil, "check", "--from", capture, "--json")
+	var res struct {
+		Results []struct {
+			Check, Level string
+			Subjects     []string
+		}
+		Errors int
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != 4 || res.Errors < 4 {
+		t.Errorf("check --json: exit %d, %v, %d errors\n%s", code, err, res.Errors, out)
+	}
+
+	args := []string{"task", "create", "--dry-run", "--source-id", "src-1", "--region", "ap-southeast-3", "--project-id", e2eProject, "--from", capture, "--facts", filepath.Join(e.dir, "facts.json")}
+	code, out, errs := e.run(nil, args...)
+	if code != 4 || out != "" || !strings.Contains(errs, "ERROR / is not migrated") || !strings.Contains(errs, "sms-agent: task create: stopped by 5 check error(s) above; nothing was sent") || !strings.Contains(errs, "ERROR SMS.6562 BIOS boot, but GRUB's i386-pc modules") {
+		t.Errorf("task create: exit %d\nstdout %q\n%s", code, out, errs)
+	}
+	code, out, errs = e.run(nil, append(args, "--force")...)
+	if code != 3 || !strings.Contains(out, `"target_server":`) || !strings.Contains(errs, "sms-agent: --force: the target will lack /home (ext4 from /dev/mapper/mainvg-home, a device") {
+		t.Errorf("task create --force: exit %d\nstdout %q\n%s", code, out, errs)
 	}
 }
