@@ -61,9 +61,12 @@ func captures(t *testing.T) []string {
 	return archives
 }
 
-// TestChecksOnCaptures runs every check on every captured host and compares the lines
-// with testdata/NAME.checks (rewrite with -update, and review the diff).
-func TestChecksOnCaptures(t *testing.T) {
+// TestCaptures runs every check on every captured host and compares the lines with
+// testdata/NAME.checks (rewrite with -update, and review the diff). It also asserts the
+// property of issue 8: each mounted filesystem (block, FUSE, network) is either in the
+// task body SMS receives — read back from the body's JSON, not from the plan — or named
+// by a WARN or ERROR line.
+func TestCaptures(t *testing.T) {
 	for _, a := range captures(t) {
 		h := replayHost(t, a)
 		t.Run(h.name, func(t *testing.T) {
@@ -71,72 +74,65 @@ func TestChecksOnCaptures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var b strings.Builder
-			for _, r := range Run(Input{Plan: p, Facts: h.facts}) {
-				fmt.Fprintf(&b, "%-12s %s\n", r.Check, r)
-			}
-			golden := filepath.Join("testdata", h.name+".checks")
-			if *update {
-				if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./agent/check -update)", err)
-			}
-			if d := cmp.Diff(string(want), b.String()); d != "" {
-				t.Errorf("checks of %s (-want +got):\n%s", h.name, d)
-			}
+			rs := Run(Input{Plan: p, Facts: h.facts})
+			t.Run("golden", func(t *testing.T) { compareGolden(t, h.name, rs) })
+			t.Run("carried or named", func(t *testing.T) { carriedOrNamed(t, h, p, rs) })
 		})
 	}
 }
 
-// TestEveryMountCarriedOrNamed is the property of issue 8: on every captured host, each
-// mounted filesystem (block, FUSE, network) is either in the task body SMS receives —
-// read back from the body's JSON, not from the plan — or named by a check line.
-func TestEveryMountCarriedOrNamed(t *testing.T) {
-	for _, a := range captures(t) {
-		h := replayHost(t, a)
-		t.Run(h.name, func(t *testing.T) {
-			p, err := sms.BuildPlan(h.inv, sms.PlanOptions{})
-			if err != nil {
-				t.Fatal(err)
+func compareGolden(t *testing.T, name string, rs []Result) {
+	var b strings.Builder
+	for _, r := range rs {
+		fmt.Fprintf(&b, "%-12s %s\n", r.Check, r)
+	}
+	golden := filepath.Join("testdata", name+".checks")
+	if *update {
+		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./agent/check -update)", err)
+	}
+	if d := cmp.Diff(string(want), b.String()); d != "" {
+		t.Errorf("checks of %s (-want +got):\n%s", name, d)
+	}
+}
+
+func carriedOrNamed(t *testing.T, h captured, p *sms.Plan, rs []Result) {
+	ts, err := sms.BuildTargetServer(p, sms.TargetOptions{Name: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := sms.EncodeBody(ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inBody := bodyMountPoints(t, body)
+	named := map[string]bool{}
+	for _, r := range rs {
+		if r.Level != OK {
+			for _, s := range r.Subjects {
+				named[s] = true
 			}
-			ts, err := sms.BuildTargetServer(p, sms.TargetOptions{Name: "t"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, err := sms.EncodeBody(ts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			inBody := bodyMountPoints(t, body)
-			named := map[string]bool{}
-			for _, r := range Run(Input{Plan: p, Facts: h.facts}) {
-				if r.Level == OK {
-					continue
-				}
-				for _, s := range r.Subjects {
-					named[s] = true
-				}
-			}
-			n := 0
-			for _, m := range h.inv.Mounts {
-				if m.Kind != "block" && m.Kind != "fuse" && m.Kind != "network" {
-					continue
-				}
-				n++
-				mps := append([]string{m.MountPoint}, m.OtherMountPoints...)
-				if !slices.ContainsFunc(mps, func(mp string) bool { return inBody[mp] || named[mp] }) {
-					t.Errorf("%s (%s from %s) is neither in the task body nor named by a check", m.MountPoint, m.FileSystem, m.Source)
-				}
-			}
-			if n == 0 {
-				t.Errorf("no mounted filesystem: the property was not exercised")
-			}
-		})
+		}
+	}
+	n := 0
+	for _, m := range h.inv.Mounts {
+		if m.Kind != "block" && m.Kind != "fuse" && m.Kind != "network" {
+			continue
+		}
+		n++
+		mps := append([]string{m.MountPoint}, m.OtherMountPoints...)
+		if !slices.ContainsFunc(mps, func(mp string) bool { return inBody[mp] || named[mp] }) {
+			t.Errorf("%s (%s from %s) is neither in the task body nor named by a check", m.MountPoint, m.FileSystem, m.Source)
+		}
+	}
+	if n == 0 {
+		t.Errorf("no mounted filesystem: the property was not exercised")
 	}
 }
 
