@@ -134,6 +134,18 @@ func TestShrink(t *testing.T) {
 		t.Errorf("small system disk: %s", got)
 	}
 
+	// An inventory from before pv_devices (components only), and a disk whose table
+	// type blkid did not tell: the same targets.
+	inv = shrinkHost()
+	inv.VolumeGroups[0].PVDevices = nil
+	inv.Disks[0].PartitionStyle = ""
+	got := targets(mustPlan(t, inv, PlanOptions{Shrink: true}))
+	for _, k := range []string{"/dev/sdb (whole disk)", "/dev/sda", "/dev/sda3"} {
+		if got[k] != want[k] {
+			t.Errorf("%s: %s; want %s", k, got[k], want[k])
+		}
+	}
+
 	// Block-level tasks copy partitions whole.
 	if _, err := BuildPlan(shrinkHost(), PlanOptions{Shrink: true, Type: TypeBlock}); err == nil || !strings.Contains(err.Error(), "block-level task (MIGRATE_BLOCK) copies every partition whole") {
 		t.Errorf("shrink of a block task: %v", err)

@@ -1,5 +1,7 @@
 package sms
 
+import "slices"
+
 // PlanView is the plan as `sms-agent plan --json` prints it (docs/mapping.md): every
 // planned disk, volume, VG and LV with its source, used and target size, and what is
 // left out. Sizes are bytes; used_size is absent when unknown.
@@ -88,7 +90,7 @@ func (p *Plan) View() PlanView {
 			vv := VolumeView{Name: vol.Name, Index: vol.Index(), Extended: vol.Extended, FileSystem: vol.FileSystem,
 				MountPoint: vol.MountPoint, DeviceUse: volumeUse(vol), Size: vol.Size, TargetSize: vol.Target,
 				Migrate: vol.Migrate, Note: vol.Why,
-				Logical: pd.Disk.PartitionStyle == "MBR" && vol.Number > 4}
+				Logical: vol.Number > 4 && slices.ContainsFunc(pd.Volumes, func(v PlannedVolume) bool { return v.Extended })}
 			if vol.Usage != nil || vol.Used > 0 {
 				vv.UsedSize = ptr(vol.Used)
 			}

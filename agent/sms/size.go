@@ -3,6 +3,7 @@ package sms
 import (
 	"fmt"
 	"math/bits"
+	"slices"
 
 	"github.com/sms-agent/sms-agent/agent/inventory"
 )
@@ -84,13 +85,14 @@ func (p *Plan) sizePVs(vg *PlannedVG, pvTarget map[string]int64, extent int64) {
 	}
 }
 
+// isVGMember reports whether dev is a PV of vg: by its PV devices, or by lvm's PV
+// names for inventories that have none.
 func isVGMember(vg *inventory.VolumeGroup, dev string) bool {
-	for _, d := range vg.PVDevices {
-		if d == dev {
-			return true
-		}
+	devs := vg.PVDevices
+	if len(devs) == 0 {
+		devs = vg.Components
 	}
-	return false
+	return slices.Contains(devs, dev)
 }
 
 // shrunkVolume is a partition's (or whole disk's) shrunk size and why.
@@ -162,9 +164,10 @@ func diskTarget(pd PlannedDisk) (int64, string) {
 	if len(pd.Volumes) == 0 {
 		return d.Size, "nothing on it to shrink"
 	}
+	extended := slices.ContainsFunc(pd.Volumes, func(v PlannedVolume) bool { return v.Extended })
 	var sum int64
 	for _, v := range pd.Volumes {
-		if v.Migrate && !(d.PartitionStyle == "MBR" && v.Number > 4) {
+		if v.Migrate && !(extended && v.Number > 4) { // logical partitions count in their extended one
 			sum += v.Target
 		}
 	}
