@@ -3,13 +3,14 @@ package platform
 import (
 	"archive/tar"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -48,19 +49,22 @@ type NetInterface struct {
 type Capture struct {
 	Dir      string    // the root the files were laid out in
 	Manifest *Manifest // nil for a plain directory or snapshot without one
+	fs       FS        // confined to Dir
 	cleanup  func()
 }
 
 // Close removes the files an archive was unpacked into.
 func (c *Capture) Close() {
+	_ = c.fs.Close()
 	if c.cleanup != nil {
 		c.cleanup()
 	}
 }
 
-// Host builds a replaying host from the capture.
+// Host builds a replaying host from the capture. Its FS is confined to the capture's
+// directory: no path or symbolic link in it reaches a file outside.
 func (c *Capture) Host(now func() time.Time) Host {
-	h := Host{FS: NewFS(c.Dir), Now: now}
+	h := Host{FS: c.fs, Now: now}
 	if c.Manifest != nil {
 		h.Run = NewReplayRunner(c.Manifest.Commands)
 		h.Statfs = NewReplayStatfs(c.Manifest.Statfs)
@@ -75,40 +79,83 @@ func (c *Capture) Host(now func() time.Time) Host {
 	return h
 }
 
+// ErrNotCapture: the path is not a capture at all (a directory with no sys/, proc/ or
+// manifest, a named pipe, a device...), as opposed to a damaged capture.
+var ErrNotCapture = errors.New("not a capture")
+
 // OpenCapture opens a capture: a .tar.gz archive (unpacked into a temporary directory
 // under tmpDir) or a directory laid out like a root (proc/, sys/, dev/, run/).
 func OpenCapture(p, tmpDir string) (*Capture, error) {
+	return OpenCaptureContext(context.Background(), p, tmpDir, nil)
+}
+
+// OpenCaptureContext is OpenCapture that stops unpacking when ctx is done (removing
+// what it unpacked) and tracks the temporary directory in temps while it exists (nil:
+// not tracked). Errors begin with the path; a path that is no capture at all wraps
+// ErrNotCapture, a missing one fs.ErrNotExist. Nothing but a regular file or a
+// directory is opened: a named pipe or a device is refused without blocking on it.
+func OpenCaptureContext(ctx context.Context, p, tmpDir string, temps *TempFiles) (*Capture, error) {
 	st, err := os.Stat(p)
 	if err != nil {
-		return nil, fmt.Errorf("open capture: %w", err)
+		return nil, fmt.Errorf("%s: %w", Quote(p), unwrapPathError(err))
 	}
 	c := &Capture{Dir: p}
-	if !st.IsDir() {
+	switch {
+	case st.IsDir():
+	case !st.Mode().IsRegular():
+		return nil, fmt.Errorf("%s: %w: it is %s (want a .tar.gz archive from 'sms-agent capture' or a directory)", Quote(p), ErrNotCapture, FileKind(st.Mode()))
+	default:
+		f, err := OpenRegular(p)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", Quote(p), err)
+		}
+		defer f.Close()
 		dir, err := os.MkdirTemp(tmpDir, "sms-agent-replay-")
 		if err != nil {
-			return nil, fmt.Errorf("open capture %s: %w", p, err)
+			return nil, fmt.Errorf("%s: unpack: %w", Quote(p), err)
 		}
-		c.Dir, c.cleanup = dir, func() { _ = os.RemoveAll(dir) }
-		if err := unpack(p, dir); err != nil {
+		temps.add(dir)
+		c.Dir, c.cleanup = dir, func() { _ = os.RemoveAll(dir); temps.remove(dir) }
+		if err := unpack(ctx, f, dir); err != nil {
 			c.Close()
-			return nil, fmt.Errorf("open capture %s: %w", p, err)
+			return nil, fmt.Errorf("%s: %w", Quote(p), err)
 		}
 	}
-	b, err := os.ReadFile(filepath.Join(c.Dir, ManifestName))
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-	case err != nil:
+	if c.fs = NewFS(c.Dir); c.fs.err != nil {
 		c.Close()
-		return nil, fmt.Errorf("open capture %s: %w", p, err)
-	default:
-		m, err := ParseManifest(b)
-		if err != nil {
-			c.Close()
-			return nil, fmt.Errorf("open capture %s: %w", p, err)
-		}
-		c.Manifest = m
+		return nil, fmt.Errorf("%s: %w", Quote(p), c.fs.err)
+	}
+	m, err := c.readManifest()
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("%s: %w", Quote(p), err)
+	}
+	c.Manifest = m
+	if m == nil && !c.fs.isDir("/sys") && !c.fs.isDir("/proc") {
+		c.Close()
+		return nil, fmt.Errorf("%s: %w: it holds no sys/, proc/ or %s", Quote(p), ErrNotCapture, ManifestName)
 	}
 	return c, nil
+}
+
+// readManifest reads the manifest through the capture's root (nil when it has none).
+func (c *Capture) readManifest() (*Manifest, error) {
+	f, err := c.fs.dir.Open(ManifestName)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: %w: not a regular file", ManifestName, ErrNotCapture)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxUnpacked))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", ManifestName, err)
+	}
+	return ParseManifest(b)
 }
 
 // ParseManifest decodes and checks a capture manifest.
@@ -126,74 +173,127 @@ func ParseManifest(b []byte) (*Manifest, error) {
 	return &m, nil
 }
 
-// maxUnpacked bounds what an archive may unpack to.
-const maxUnpacked = 1 << 30
+// maxUnpacked bounds what an archive may unpack to, maxEntries its number of entries.
+const (
+	maxUnpacked = 1 << 30
+	maxEntries  = 1 << 20
+)
 
-func unpack(archive, dir string) error {
-	f, err := os.Open(archive)
+// unpack extracts the .tar.gz archive r into dir through an os.Root, so that no entry
+// name, symbolic link or chain of them can create or write anything outside dir.
+// Names that are absolute or climb with ".." and links with such targets are refused
+// outright; a chain of links that only escapes once followed (d/y -> .., a -> d/y/..,
+// then a/x) fails when a/x is written. Directories, regular files, symbolic links and
+// hard links (to a file unpacked before) are unpacked; device nodes and named pipes
+// carry no data and are skipped. It stops when ctx is done.
+func unpack(ctx context.Context, r io.Reader, dir string) error {
+	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
+	defer root.Close()
+	zr, err := gzip.NewReader(ctxReader{ctx, r})
 	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		return fmt.Errorf("not a .tar.gz archive: %w", err)
 	}
 	tr := tar.NewReader(zr)
 	var total int64
-	for {
+	for entries := 0; ; entries++ {
 		h, err := tr.Next()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
-			return err
+			return fmt.Errorf("read archive: %w", err)
 		}
-		name := path.Clean(strings.TrimPrefix(h.Name, "./"))
-		if name == "." {
+		if entries >= maxEntries {
+			return fmt.Errorf("capture holds more than %d entries", maxEntries)
+		}
+		name, err := entryName(h.Name)
+		if err != nil || name == "." {
+			if err != nil {
+				return err
+			}
 			continue
 		}
-		if path.IsAbs(name) || name == ".." || strings.HasPrefix(name, "../") {
-			return fmt.Errorf("entry %q escapes the capture", h.Name)
-		}
-		dst := filepath.Join(dir, filepath.FromSlash(name))
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(dst, 0o755); err != nil {
-				return err
-			}
-		case tar.TypeSymlink:
-			t := h.Linkname
-			if rel := path.Clean(path.Join(path.Dir(name), t)); path.IsAbs(t) || rel == ".." || strings.HasPrefix(rel, "../") {
-				return fmt.Errorf("symlink %q -> %q leaves the capture", h.Name, t)
-			}
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				return err
-			}
-			if err := os.Symlink(t, dst); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			total += h.Size
-			if total > maxUnpacked {
-				return errors.New("capture unpacks to more than 1 GiB")
-			}
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				return err
-			}
-			out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-			if err != nil {
-				return err
-			}
-			_, err = io.Copy(out, io.LimitReader(tr, h.Size))
-			if cerr := out.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return err
-			}
+		if err := unpackEntry(root, tr, h, name, &total); err != nil {
+			return fmt.Errorf("entry %s: %w", Quote(h.Name), err)
 		}
 	}
+}
+
+func unpackEntry(root *os.Root, tr *tar.Reader, h *tar.Header, name string, total *int64) error {
+	mkParent := func() error {
+		if d := path.Dir(name); d != "." {
+			return root.MkdirAll(d, 0o755)
+		}
+		return nil
+	}
+	switch h.Typeflag {
+	case tar.TypeDir:
+		return root.MkdirAll(name, 0o755)
+	case tar.TypeSymlink:
+		t := h.Linkname
+		if rel := path.Clean(path.Join(path.Dir(name), t)); t == "" || path.IsAbs(t) || rel == ".." || strings.HasPrefix(rel, "../") {
+			return fmt.Errorf("symbolic link to %s leaves the capture", Quote(t))
+		}
+		if err := mkParent(); err != nil {
+			return err
+		}
+		return root.Symlink(t, name)
+	case tar.TypeLink:
+		old, err := entryName(h.Linkname)
+		if err != nil {
+			return err
+		}
+		if err := mkParent(); err != nil {
+			return err
+		}
+		return root.Link(old, name)
+	case tar.TypeReg:
+		if *total += h.Size; *total > maxUnpacked {
+			return errors.New("capture unpacks to more than 1 GiB")
+		}
+		if err := mkParent(); err != nil {
+			return err
+		}
+		out, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(out, io.LimitReader(tr, h.Size))
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
+	return nil // device nodes, named pipes: no data, never created
+}
+
+// entryName is an archive entry's name relative to the root ("." for the root
+// itself); absolute names and names that climb out with ".." are refused.
+func entryName(n string) (string, error) {
+	name := path.Clean(strings.TrimPrefix(n, "./"))
+	if path.IsAbs(name) || name == ".." || strings.HasPrefix(name, "../") || strings.ContainsRune(name, 0) {
+		return "", fmt.Errorf("entry %s escapes the capture", Quote(n))
+	}
+	return name, nil
+}
+
+// ctxReader fails its reads once ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // WriteCapture writes a capture archive: the manifest, then every file, directory and
@@ -230,11 +330,11 @@ func WriteCapture(w io.Writer, fsys FS, rec *FileRecorder, m Manifest) error {
 		// regular files only when read (below), so that no unread content is implied.
 		for _, n := range names {
 			entry := path.Join(real, n)
-			st, err := os.Lstat(fsys.Path(entry))
+			st, err := fsys.lstat(entry)
 			switch {
 			case err != nil:
 			case st.Mode()&os.ModeSymlink != 0:
-				if t, err := os.Readlink(fsys.Path(entry)); err == nil && !path.IsAbs(t) {
+				if t, err := fsys.readlink(entry); err == nil && !path.IsAbs(t) {
 					b.addLink(entry, t)
 				}
 			case st.IsDir():
@@ -247,7 +347,7 @@ func WriteCapture(w io.Writer, fsys FS, rec *FileRecorder, m Manifest) error {
 		if real == "" {
 			continue
 		}
-		if st, err := os.Stat(fsys.Path(real)); err == nil && st.IsDir() {
+		if st, err := fsys.stat(real); err == nil && st.IsDir() {
 			b.add(real, tar.TypeDir, nil)
 		} else if err == nil {
 			// Only its existence was asked: an empty placeholder, never the content (it
@@ -329,7 +429,7 @@ func (b *captureBuilder) resolve(hostPath string) string {
 			continue
 		}
 		next := path.Join(cur, c)
-		st, err := os.Lstat(b.fsys.Path(next))
+		st, err := b.fsys.lstat(next)
 		if err != nil {
 			return ""
 		}
@@ -338,7 +438,7 @@ func (b *captureBuilder) resolve(hostPath string) string {
 			continue
 		}
 		hops++
-		t, err := os.Readlink(b.fsys.Path(next))
+		t, err := b.fsys.readlink(next)
 		if err != nil || path.IsAbs(t) {
 			return ""
 		}

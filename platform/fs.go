@@ -7,10 +7,12 @@ package platform
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 )
@@ -22,13 +24,34 @@ const MaxFileSize = 4 << 20
 // FS reads files below a root directory. Paths given to its methods are absolute host
 // paths ("/sys/block/sda/size"); they are resolved under the root, so a captured tree
 // is a drop-in for the live host.
+//
+// Any root other than "/" is confined: paths are resolved through an os.Root, so no
+// "..", absolute or escaping symbolic link below it can reach a file outside it (a
+// replayed capture is hostile input; such a read fails as "path escapes from parent").
 type FS struct {
 	root string
+	dir  *os.Root // nil for the live host ("/")
+	err  error    // why the root could not be opened: every read returns it
 	rec  *FileRecorder
 }
 
-// NewFS returns an FS rooted at root ("/" for the live host).
-func NewFS(root string) FS { return FS{root: root} }
+// NewFS returns an FS rooted at root: "/" for the live host, any other directory
+// confined to itself (see FS). Close releases a confined root.
+func NewFS(root string) FS {
+	if root == "/" {
+		return FS{root: root}
+	}
+	dir, err := os.OpenRoot(root)
+	return FS{root: root, dir: dir, err: err}
+}
+
+// Close releases the directory a confined FS holds open; the live host's is a no-op.
+func (f FS) Close() error {
+	if f.dir == nil {
+		return nil
+	}
+	return f.dir.Close()
+}
 
 // WithRecorder returns a copy of f that notes every path it reads in rec.
 func (f FS) WithRecorder(rec *FileRecorder) FS { f.rec = rec; return f }
@@ -36,14 +59,23 @@ func (f FS) WithRecorder(rec *FileRecorder) FS { f.rec = rec; return f }
 // Root is the directory the FS is rooted at.
 func (f FS) Root() string { return f.root }
 
-// Path returns the real path of the host path p under the root.
+// Path returns the real path of the host path p under the root. Opening it directly
+// bypasses the confinement of a root other than "/": use the FS's methods.
 func (f FS) Path(p string) string {
 	return filepath.Join(f.root, filepath.FromSlash(path.Clean("/"+p)))
 }
 
+// rel is p relative to a confined root ("." for the root itself).
+func rel(p string) string {
+	if r := strings.TrimPrefix(path.Clean("/"+p), "/"); r != "" {
+		return r
+	}
+	return "."
+}
+
 // ReadFile reads the host file p (at most MaxFileSize bytes).
 func (f FS) ReadFile(p string) ([]byte, error) {
-	b, err := readFileRaw(f.Path(p), MaxFileSize)
+	b, err := f.readFile(p)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", p, unwrapPathError(err))
 	}
@@ -59,7 +91,7 @@ func (f FS) ReadString(p string) (string, error) {
 
 // ReadDir lists the host directory p, sorted by name.
 func (f FS) ReadDir(p string) ([]string, error) {
-	names, err := readDirRaw(f.Path(p))
+	names, err := f.readDir(p)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", p, unwrapPathError(err))
 	}
@@ -69,7 +101,7 @@ func (f FS) ReadDir(p string) ([]string, error) {
 
 // Readlink returns the target of the host symlink p.
 func (f FS) Readlink(p string) (string, error) {
-	t, err := os.Readlink(f.Path(p))
+	t, err := f.readlink(p)
 	if err != nil {
 		return "", fmt.Errorf("readlink %s: %w", p, unwrapPathError(err))
 	}
@@ -79,11 +111,83 @@ func (f FS) Readlink(p string) (string, error) {
 
 // Exists reports whether the host path p exists (following symlinks).
 func (f FS) Exists(p string) bool {
-	_, err := os.Stat(f.Path(p))
+	_, err := f.stat(p)
 	if err == nil {
 		f.rec.noteExists(p)
 	}
 	return err == nil
+}
+
+// The unrecorded primitives, each through the os.Root of a confined FS.
+
+func (f FS) readFile(p string) ([]byte, error) {
+	if f.dir == nil {
+		if f.err != nil {
+			return nil, f.err
+		}
+		return readFileRaw(f.Path(p), MaxFileSize)
+	}
+	fh, err := f.dir.Open(rel(p))
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	return io.ReadAll(io.LimitReader(fh, MaxFileSize))
+}
+
+func (f FS) readDir(p string) ([]string, error) {
+	if f.dir == nil {
+		if f.err != nil {
+			return nil, f.err
+		}
+		return readDirRaw(f.Path(p))
+	}
+	fh, err := f.dir.Open(rel(p))
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	names, err := fh.Readdirnames(-1)
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+func (f FS) readlink(p string) (string, error) {
+	switch {
+	case f.err != nil:
+		return "", f.err
+	case f.dir == nil:
+		return os.Readlink(f.Path(p))
+	}
+	return f.dir.Readlink(rel(p))
+}
+
+func (f FS) stat(p string) (fs.FileInfo, error) {
+	switch {
+	case f.err != nil:
+		return nil, f.err
+	case f.dir == nil:
+		return os.Stat(f.Path(p))
+	}
+	return f.dir.Stat(rel(p))
+}
+
+func (f FS) isDir(p string) bool {
+	st, err := f.stat(p)
+	return err == nil && st.IsDir()
+}
+
+func (f FS) lstat(p string) (fs.FileInfo, error) {
+	switch {
+	case f.err != nil:
+		return nil, f.err
+	case f.dir == nil:
+		return os.Lstat(f.Path(p))
+	}
+	return f.dir.Lstat(rel(p))
 }
 
 func unwrapPathError(err error) error {

@@ -1,0 +1,8 @@
+//go:build !windows
+
+package platform
+
+import "syscall"
+
+// oNonblock opens a file without waiting (a named pipe without a writer).
+const oNonblock = syscall.O_NONBLOCK

@@ -1,0 +1,4 @@
+package platform
+
+// oNonblock: Windows opens files without waiting.
+const oNonblock = 0
