@@ -85,6 +85,12 @@ func FileKind(m fs.FileMode) string {
 // named pipe, a device, a socket or a directory.
 var ErrNotRegular = errors.New("not a regular file")
 
+// notRegular says what the file is instead ("it is a directory"); it is ErrNotRegular.
+type notRegular struct{ mode fs.FileMode }
+
+func (e notRegular) Error() string        { return "it is " + FileKind(e.mode) }
+func (e notRegular) Is(target error) bool { return target == ErrNotRegular }
+
 // OpenRegular opens the file p for reading if it is a regular file (symbolic links
 // followed), and refuses anything else without opening it: opening a named pipe waits
 // for a writer, and opening some devices acts (a watchdog starts, a tape rewinds). It
@@ -95,7 +101,7 @@ func OpenRegular(p string) (*os.File, error) {
 		return nil, unwrapPathError(err)
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w: it is %s", ErrNotRegular, FileKind(st.Mode()))
+		return nil, notRegular{st.Mode()}
 	}
 	f, err := os.OpenFile(p, os.O_RDONLY|oNonblock, 0)
 	if err != nil {
@@ -104,7 +110,7 @@ func OpenRegular(p string) (*os.File, error) {
 	if st, err = f.Stat(); err != nil || !st.Mode().IsRegular() {
 		f.Close()
 		if err == nil {
-			err = fmt.Errorf("%w: it is %s", ErrNotRegular, FileKind(st.Mode()))
+			err = notRegular{st.Mode()}
 		}
 		return nil, err
 	}
@@ -129,26 +135,33 @@ func ReadRegularFile(p string, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// Quote makes a name safe to print in a one-line message: as it is when it is plain
-// (printable, no quote, at most 200 bytes), else quoted as a Go string (a newline or a
-// control character shows as \n, \x01) and cut after 200 bytes, with "…" after the
-// closing quote.
+// Quote makes a name (a path, a device) safe to print in a one-line message: as it is
+// when it is plain (printable, no quote, at most 200 bytes), else as QuoteValue does.
 func Quote(s string) string {
-	const max = 200
-	plain := s != "" && len(s) <= max && !strings.ContainsRune(s, '"')
+	plain := s != "" && len(s) <= maxQuoted && !strings.ContainsRune(s, '"')
 	for _, r := range s {
 		if !plain {
 			break
 		}
 		plain = r != utf8.RuneError && strconv.IsPrint(r)
 	}
-	switch {
-	case plain:
+	if plain {
 		return s
-	case len(s) <= max:
+	}
+	return QuoteValue(s)
+}
+
+// maxQuoted is how much of a name or value a message shows.
+const maxQuoted = 200
+
+// QuoteValue quotes a value for a one-line message as a Go string (a newline or a
+// control character shows as \n, \x01), cut after 200 bytes with "…" after the
+// closing quote.
+func QuoteValue(s string) string {
+	if len(s) <= maxQuoted {
 		return strconv.Quote(s)
 	}
-	cut := max
+	cut := maxQuoted
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
