@@ -9,18 +9,73 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
+
+	"github.com/sms-agent/sms-agent/platform"
 )
+
+// ConfigFile is a parsed config file: the value of each key and the line it is on.
+type ConfigFile struct {
+	Path   string // "" when parsed from a reader
+	Values map[string]string
+	Lines  map[string]int
+}
+
+// ConfigError is a mistake in a config file: the file, the line (0: the file as a
+// whole), the key when known, and what is wrong. It never holds a value (values may
+// be secrets).
+type ConfigError struct {
+	Path string
+	Line int
+	Key  string
+	Err  error
+}
+
+// Error reads "/etc/sms-agent/sms.conf:3: priority: want an integer from 0 to 65535".
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	switch {
+	case e.Path != "" && e.Line > 0:
+		fmt.Fprintf(&b, "%s:%d: ", e.Path, e.Line)
+	case e.Path != "":
+		b.WriteString(e.Path + ": ")
+	case e.Line > 0:
+		fmt.Fprintf(&b, "line %d: ", e.Line)
+	}
+	if e.Key != "" {
+		b.WriteString(e.Key + ": ")
+	}
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// Errorf returns a ConfigError at the line of key (which need not be set).
+func (c *ConfigFile) Errorf(key, format string, args ...any) error {
+	return &ConfigError{Path: c.Path, Line: c.Lines[key], Key: key, Err: fmt.Errorf(format, args...)}
+}
 
 // ParseConfig reads the agent's config file: one `key = value` per line, `#` starts a
 // comment line, blank lines are ignored, a value may be wrapped in double quotes.
-// Keys are lower-case [a-z0-9_]. A repeated key is an error. Errors name the line and
-// the key, never the value (values may be secrets).
+// Keys are lower-case [a-z0-9_]. A repeated key, or half of a credential pair (ak
+// without sk, iam_user without iam_password), is an error. Errors (*ConfigError) name
+// the line and the key, never the value (values may be secrets).
 func ParseConfig(r io.Reader) (map[string]string, error) {
+	c, err := parseConfig(r, "")
+	if err != nil {
+		return nil, err
+	}
+	return c.Values, nil
+}
+
+func parseConfig(r io.Reader, path string) (*ConfigFile, error) {
 	keyRE := regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
-	out := map[string]string{}
+	c := &ConfigFile{Path: path, Values: map[string]string{}, Lines: map[string]int{}}
+	fail := func(line int, key, msg string) error {
+		return &ConfigError{Path: path, Line: line, Key: key, Err: errors.New(msg)}
+	}
 	sc := bufio.NewScanner(io.LimitReader(r, 1<<20))
 	sc.Buffer(make([]byte, 64<<10), 64<<10)
 	n := 0
@@ -35,55 +90,77 @@ func ParseConfig(r io.Reader) (map[string]string, error) {
 		}
 		k, v, ok := strings.Cut(line, "=")
 		if !ok {
-			return nil, fmt.Errorf("config line %d: want key = value", n)
+			return nil, fail(n, "", "want key = value")
 		}
 		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
 		if !keyRE.MatchString(k) {
-			return nil, fmt.Errorf("config line %d: bad key (want lower-case letters, digits, _)", n)
+			return nil, fail(n, "", "bad key (want lower-case letters, digits, _)")
 		}
 		if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
 			v = v[1 : len(v)-1]
 		} else if strings.HasPrefix(v, `"`) {
-			return nil, fmt.Errorf("config line %d: %s: unterminated quote", n, k)
+			return nil, fail(n, k, "unterminated quote")
 		}
-		if _, dup := out[k]; dup {
-			return nil, fmt.Errorf("config line %d: %s set twice", n, k)
+		if _, dup := c.Values[k]; dup {
+			return nil, fail(n, k, fmt.Sprintf("set twice (first on line %d)", c.Lines[k]))
 		}
-		out[k] = v
+		c.Values[k], c.Lines[k] = v, n
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("config line %d: %w", n+1, err)
+		return nil, &ConfigError{Path: path, Line: n + 1, Err: err}
 	}
-	return out, nil
+	if set, missing := halfPair(c.Values); set != "" {
+		return nil, c.Errorf(set, "set without %s (both or neither)", missing)
+	}
+	return c, nil
+}
+
+// halfPair returns a credential key set without its partner, and the partner.
+func halfPair(cfg map[string]string) (set, missing string) {
+	for _, p := range [][2]string{{KeyAK, KeySK}, {KeyIAMUser, KeyIAMPassword}} {
+		switch a, b := cfg[p[0]] != "", cfg[p[1]] != ""; {
+		case a && !b:
+			return p[0], p[1]
+		case b && !a:
+			return p[1], p[0]
+		}
+	}
+	return "", ""
 }
 
 // ErrConfigPermissions: the config file may hold secrets and is readable by others.
 var ErrConfigPermissions = errors.New("config file must be private")
 
-// LoadConfigFile reads and parses path, refusing it unless only its owner (euid) can
-// read or write it (mode 0600 or stricter). On Windows the mode is not checked.
-func LoadConfigFile(path string, euid int) (map[string]string, error) {
-	f, err := os.Open(path)
+// ReadConfigFile reads and parses path, refusing it unless it is a regular file only
+// its owner (euid) can read or write (mode 0600 or stricter; on Windows the mode is
+// not checked). Every error names the file, and the line when there is one.
+func ReadConfigFile(path string, euid int) (*ConfigFile, error) {
+	f, err := platform.OpenRegular(path)
 	if err != nil {
-		return nil, err
+		return nil, &ConfigError{Path: path, Err: fmt.Errorf("not a config file: %w", err)}
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return nil, &ConfigError{Path: path, Err: err}
 	}
 	if err := checkPrivate(fi, euid); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, &ConfigError{Path: path, Err: err}
 	}
 	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
 	if err != nil {
+		return nil, &ConfigError{Path: path, Err: err}
+	}
+	return parseConfig(bytes.NewReader(b), path)
+}
+
+// LoadConfigFile is ReadConfigFile returning only the values.
+func LoadConfigFile(path string, euid int) (map[string]string, error) {
+	c, err := ReadConfigFile(path, euid)
+	if err != nil {
 		return nil, err
 	}
-	m, err := ParseConfig(bytes.NewReader(b))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return m, nil
+	return c.Values, nil
 }
 
 // Secret config keys: never printed.
@@ -174,11 +251,8 @@ func LoadCredentials(cfg map[string]string, getenv func(string) string) (Credent
 		AK: cfg[KeyAK], SK: cfg[KeySK], SecurityToken: cfg[KeySecurityToken], AuthToken: cfg[KeyAuthToken],
 		IAMUser: cfg[KeyIAMUser], IAMPassword: cfg[KeyIAMPassword], IAMDomain: cfg[KeyIAMDomain], Source: "config file",
 	}
-	if (c.AK == "") != (c.SK == "") {
-		return Credentials{}, errors.New("config file: ak and sk must both be set")
-	}
-	if (c.IAMUser == "") != (c.IAMPassword == "") {
-		return Credentials{}, errors.New("config file: iam_user and iam_password must both be set")
+	if set, missing := halfPair(cfg); set != "" {
+		return Credentials{}, fmt.Errorf("config file: %s and %s must both be set", set, missing)
 	}
 	if c.Kind() == "none" {
 		return Credentials{}, errors.New("no credentials: set CLOUD_SDK_AK and CLOUD_SDK_SK (or HUAWEICLOUD_SDK_AK/SK), or ak/sk, auth_token or iam_user/iam_password in the config file (see docs/sms.md)")
@@ -186,13 +260,21 @@ func LoadCredentials(cfg map[string]string, getenv func(string) string) (Credent
 	return c, nil
 }
 
+// CheckRegion fails unless region looks like a region name (ap-southeast-3).
+func CheckRegion(region string) error {
+	if !regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`).MatchString(region) {
+		return errors.New("not a region name like ap-southeast-3")
+	}
+	return nil
+}
+
 // Endpoint returns the base URL of service ("sms" or "iam"): override when given,
 // else https://<service>.<region>.myhuaweicloud.com. Plain http:// is accepted only
 // for a loopback host (the fake, tests).
 func Endpoint(service, region, override string) (*url.URL, error) {
 	if override == "" {
-		if !regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`).MatchString(region) {
-			return nil, fmt.Errorf("region %q is not a region name like ap-southeast-3 (or give the %s endpoint)", region, service)
+		if err := CheckRegion(region); err != nil {
+			return nil, fmt.Errorf("region %s: %w (or give the %s endpoint)", platform.QuoteValue(region), err, service)
 		}
 		override = "https://" + service + "." + region + ".myhuaweicloud.com"
 	}

@@ -13,20 +13,22 @@ import (
 )
 
 func TestParseConfig(t *testing.T) {
-	got, err := ParseConfig(strings.NewReader("\ufeff# comment\n\nregion = ap-southeast-3\n  sk=\"a = b # c\"  \nproxy=http://p:3128\nempty =\n"))
+	got, err := ParseConfig(strings.NewReader("\ufeff# comment\n\nregion = ap-southeast-3\nak = k\n  sk=\"a = b # c\"  \nproxy=http://p:3128\nempty =\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"region": "ap-southeast-3", "sk": "a = b # c", "proxy": "http://p:3128", "empty": ""}
+	want := map[string]string{"region": "ap-southeast-3", "ak": "k", "sk": "a = b # c", "proxy": "http://p:3128", "empty": ""}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
 	for in, wantErr := range map[string]string{
-		"region\n":                  "config line 1: want key = value",
-		"Region = x\n":              "config line 1: bad key (want lower-case letters, digits, _)",
-		"a = 1\na = 2\n":            "config line 2: a set twice",
-		"sk = \"SECRETVALUE\n":      "config line 1: sk: unterminated quote",
-		"# x\n\nk-ey = SECRETVALUE": "config line 3: bad key (want lower-case letters, digits, _)",
+		"region\n":                       "line 1: want key = value",
+		"Region = x\n":                   "line 1: bad key (want lower-case letters, digits, _)",
+		"a = 1\na = 2\n":                 "line 2: a: set twice (first on line 1)",
+		"sk = \"SECRETVALUE\n":           "line 1: sk: unterminated quote",
+		"# x\n\nk-ey = SECRETVALUE":      "line 3: bad key (want lower-case letters, digits, _)",
+		"region = x\nak = SECRETVALUE\n": "line 2: ak: set without sk (both or neither)",
+		"iam_password = SECRETVALUE\n":   "line 1: iam_password: set without iam_user (both or neither)",
 	} {
 		_, err := ParseConfig(strings.NewReader(in))
 		if err == nil || err.Error() != wantErr {
@@ -59,6 +61,28 @@ func FuzzParseConfig(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Every error of a config file names the file, and the line when there is one.
+func TestReadConfigFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "sms.conf")
+	os.WriteFile(p, []byte("# c\nregion = x\nregion = y\n"), 0o600)
+	_, err := ReadConfigFile(p, os.Geteuid())
+	var ce *ConfigError
+	if !errors.As(err, &ce) || err.Error() != p+":3: region: set twice (first on line 2)" {
+		t.Errorf("err %v", err)
+	}
+	if _, err := ReadConfigFile(dir, os.Geteuid()); err == nil || err.Error() != dir+": not a config file: it is a directory" {
+		t.Errorf("directory: %v", err)
+	}
+	if _, err := ReadConfigFile(filepath.Join(dir, "missing"), os.Geteuid()); !errors.Is(err, os.ErrNotExist) || !strings.HasPrefix(err.Error(), filepath.Join(dir, "missing")+": ") {
+		t.Errorf("missing: %v", err)
+	}
+	c := &ConfigFile{Path: p, Lines: map[string]int{"priority": 7}}
+	if err := c.Errorf("priority", "want an integer from %d to %d", 0, 65535); err.Error() != p+":7: priority: want an integer from 0 to 65535" {
+		t.Errorf("Errorf: %v", err)
+	}
 }
 
 func TestLoadConfigFilePermissions(t *testing.T) {
@@ -128,7 +152,7 @@ func TestEndpoint(t *testing.T) {
 		{"", "http://[::1]:80", "http://[::1]:80", ""},
 		{"", "http://localhost:1", "http://localhost:1", ""},
 		{"", "http://10.0.0.1", "", "plain http is allowed only for loopback addresses"},
-		{"evil.com/x?", "", "", "is not a region name"},
+		{"evil.com/x?", "", "", `region "evil.com/x?": not a region name like ap-southeast-3 (or give the sms endpoint)`},
 		{"", "ftp://x", "", "scheme must be https"},
 		{"", "https://user:pw@x", "", "want scheme://host"},
 	} {
