@@ -93,7 +93,7 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 	names, err := blockdev.List(h.FS)
 	if err != nil {
 		wg.Wait()
-		return nil, fmt.Errorf("discover: %w", err)
+		return nil, err
 	}
 	wantFull := fullRead(opt.Devices)
 	var fullNames, basicNames []string
@@ -237,6 +237,9 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 	if inv.Warnings == nil {
 		inv.Warnings = []Warning{}
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // stopped: what was read is incomplete
+	}
 	return inv, nil
 }
 
@@ -372,9 +375,9 @@ func selectDisks(devs []blockdev.Device, names []string) ([]blockdev.Device, err
 		dv, ok := byName[k]
 		if !ok {
 			if disk, isPart := parts[k]; isPart {
-				return nil, fmt.Errorf("--devices %s: %w: it is a partition of /dev/%s; name the disk", n, ErrNoSuchDevice, disk)
+				return nil, fmt.Errorf("--devices %s: %w: it is a partition of /dev/%s; name the disk", platform.Quote(n), ErrNoSuchDevice, disk)
 			}
-			return nil, fmt.Errorf("--devices %s: %w (not in /sys/block)", n, ErrNoSuchDevice)
+			return nil, fmt.Errorf("--devices %s: %w (not in /sys/block)", platform.Quote(n), ErrNoSuchDevice)
 		}
 		if !seen[k] {
 			seen[k] = true
