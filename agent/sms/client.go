@@ -12,9 +12,10 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
+
+	"github.com/sms-agent/sms-agent/platform"
 )
 
 // RetryPolicy bounds retries in count and time.
@@ -72,9 +73,9 @@ func NewHTTPClient(o HTTPOptions) (*http.Client, error) {
 		if err != nil || pool == nil {
 			pool = x509.NewCertPool()
 		}
-		pem, err := os.ReadFile(o.CAFile)
+		pem, err := platform.ReadRegularFile(o.CAFile, 16<<20)
 		if err != nil {
-			return nil, fmt.Errorf("CA file: %w", err)
+			return nil, fmt.Errorf("CA file %s: %w", platform.Quote(o.CAFile), err)
 		}
 		if !pool.AppendCertsFromPEM(pem) {
 			return nil, fmt.Errorf("CA file %s: no PEM certificate in it", o.CAFile)
@@ -373,54 +374,93 @@ func (c *Client) findTaskOnce(ctx context.Context, sourceID, name string) (*Task
 	return first, nil
 }
 
-// EnsureSource registers the source unless one of the same name exists. It looks up
-// before every POST attempt, so a POST that reached SMS but whose answer was lost
-// (a crash, a dropped connection, a 5xx after the write) is found instead of repeated.
-// created is false when an existing source is reported.
-func (c *Client) EnsureSource(ctx context.Context, body *PostSourceServerBody) (id string, created bool, err error) {
-	err = c.WithRetry(ctx, "register source", func(ctx context.Context) error {
-		s, err := c.findSourceOnce(ctx, body.Name)
-		if err != nil {
-			return err
-		}
-		if s != nil {
-			id, created = s.ID, false
-			return nil
-		}
-		var out IDResponse
-		if err := c.Do(ctx, Call{Method: http.MethodPost, Path: "/v3/sources", Body: body}, &out); err != nil {
-			return err
-		}
-		if out.ID == "" {
-			return errors.New("POST /v3/sources: the answer has no id")
-		}
-		id, created = out.ID, true
-		return nil
-	})
-	return id, created, err
+// Ensured says how EnsureSource or EnsureTask came by the id.
+type Ensured int
+
+const (
+	// Found: the object existed before anything was sent; nothing was created.
+	Found Ensured = iota
+	// Created: the POST answered with the new id.
+	Created
+	// CreatedAnswerLost: a POST was sent but its answer was lost (no answer, or a 5xx
+	// that may come after the write), and the lookup before the retry found the object.
+	CreatedAnswerLost
+)
+
+// mayHaveWritten reports whether a failed POST may still have created its object:
+// no answer came, or a 5xx (a 429 is refused before any work).
+func mayHaveWritten(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Status >= 500
+	}
+	var ne *NetError
+	return errors.As(err, &ne)
 }
 
-// EnsureTask creates the task unless the source already has one; like EnsureSource it
-// looks up before every POST attempt.
-func (c *Client) EnsureTask(ctx context.Context, body *PostTask) (id string, created bool, err error) {
-	err = c.WithRetry(ctx, "create task", func(ctx context.Context) error {
-		t, err := c.findTaskOnce(ctx, body.SourceServer.ID, body.Name)
+// ensure runs find, then post when find found nothing, until one gives an id. It
+// looks up before every POST attempt, so that a POST that reached SMS but whose answer
+// was lost (a crash, a dropped connection, a 5xx after the write) is found instead of
+// repeated, and then says so (CreatedAnswerLost).
+func (c *Client) ensure(ctx context.Context, what string, find func(context.Context) (string, error), post func(context.Context) (string, error)) (id string, how Ensured, err error) {
+	posted := false
+	err = c.WithRetry(ctx, what, func(ctx context.Context) error {
+		found, err := find(ctx)
 		if err != nil {
 			return err
 		}
-		if t != nil {
-			id, created = t.ID, false
+		if found != "" {
+			id, how = found, Found
+			if posted {
+				how = CreatedAnswerLost
+			}
 			return nil
 		}
-		var out IDResponse
-		if err := c.Do(ctx, Call{Method: http.MethodPost, Path: "/v3/tasks", Body: body}, &out); err != nil {
+		created, err := post(ctx)
+		if err != nil {
+			posted = posted || mayHaveWritten(err)
 			return err
 		}
-		if out.ID == "" {
-			return errors.New("POST /v3/tasks: the answer has no id")
-		}
-		id, created = out.ID, true
+		id, how = created, Created
 		return nil
 	})
-	return id, created, err
+	return id, how, err
+}
+
+// EnsureSource registers the source unless one of the same name exists (see ensure).
+func (c *Client) EnsureSource(ctx context.Context, body *PostSourceServerBody) (string, Ensured, error) {
+	return c.ensure(ctx, "register source", func(ctx context.Context) (string, error) {
+		s, err := c.findSourceOnce(ctx, body.Name)
+		if s == nil || err != nil {
+			return "", err
+		}
+		return s.ID, nil
+	}, func(ctx context.Context) (string, error) {
+		return c.post(ctx, "/v3/sources", body)
+	})
+}
+
+// EnsureTask creates the task unless the source already has one (see ensure).
+func (c *Client) EnsureTask(ctx context.Context, body *PostTask) (string, Ensured, error) {
+	return c.ensure(ctx, "create task", func(ctx context.Context) (string, error) {
+		t, err := c.findTaskOnce(ctx, body.SourceServer.ID, body.Name)
+		if t == nil || err != nil {
+			return "", err
+		}
+		return t.ID, nil
+	}, func(ctx context.Context) (string, error) {
+		return c.post(ctx, "/v3/tasks", body)
+	})
+}
+
+// post sends one POST and returns the id of its answer.
+func (c *Client) post(ctx context.Context, path string, body any) (string, error) {
+	var out IDResponse
+	if err := c.Do(ctx, Call{Method: http.MethodPost, Path: path, Body: body}, &out); err != nil {
+		return "", err
+	}
+	if out.ID == "" {
+		return "", fmt.Errorf("POST %s: the answer has no id", path)
+	}
+	return out.ID, nil
 }

@@ -61,37 +61,50 @@ func TestRegisterIdempotentThroughFaults(t *testing.T) {
 	ctx := context.Background()
 	f.Inject(Fault{Method: "GET", Path: "/v3/sources", Status: 503})
 	f.Inject(Fault{Method: "POST", Path: "/v3/sources", DropAfter: true}) // stored, answer lost
-	id, created, err := c.EnsureSource(ctx, source("web-1"))
+	id, how, err := c.EnsureSource(ctx, source("web-1"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if created {
-		t.Errorf("created = true; the source stored by the dropped POST must be found instead")
+	if how != sms.CreatedAnswerLost {
+		t.Errorf("how = %v; the source stored by the dropped POST must be found and reported as created", how)
 	}
 	if n := len(f.Sources()); n != 1 || f.Sources()[0].ID != id {
 		t.Fatalf("sources = %+v; want exactly one with id %s", f.Sources(), id)
 	}
-	id2, created, err := c.EnsureSource(ctx, source("web-1"))
-	if err != nil || created || id2 != id || len(f.Sources()) != 1 {
-		t.Errorf("second run: %s %v %v, %d sources", id2, created, err, len(f.Sources()))
+	id2, how, err := c.EnsureSource(ctx, source("web-1"))
+	if err != nil || how != sms.Found || id2 != id || len(f.Sources()) != 1 {
+		t.Errorf("second run: %s %v %v, %d sources", id2, how, err, len(f.Sources()))
 	}
 	// "web-10" contains "web-1": the exact name is required.
-	if _, created, _ := c.EnsureSource(ctx, source("web-10")); !created {
+	if _, how, _ := c.EnsureSource(ctx, source("web-10")); how != sms.Created {
 		t.Errorf("web-10 must be a new source")
 	}
 
 	task := &sms.PostTask{Name: "t", Type: sms.TypeFile, OSType: sms.OSLinux, SourceServer: sms.SourceServerByTask{ID: id},
 		RegionName: "r", RegionID: "r", ProjectName: "r", ProjectID: testProject,
 		TargetServer: sms.TargetServerByTask{Disks: []sms.TargetDisks{}, VolumeGroups: []sms.VolumeGroups{}, BtrfsList: []sms.BtrfsFileSystem{}}}
+	// Refused (429) and dropped before it was handled: nothing stored, so the third
+	// POST creates it and says so plainly.
 	f.Inject(Fault{Method: "POST", Path: "/v3/tasks", Status: 429, RetryAfter: "0"})
 	f.Inject(Fault{Method: "POST", Path: "/v3/tasks", Drop: true})
-	tid, created, err := c.EnsureTask(ctx, task)
-	if err != nil || !created || len(f.Tasks()) != 1 {
-		t.Fatalf("task: %s %v %v, %d tasks", tid, created, err, len(f.Tasks()))
+	tid, how, err := c.EnsureTask(ctx, task)
+	if err != nil || how != sms.Created || len(f.Tasks()) != 1 {
+		t.Fatalf("task: %s %v %v, %d tasks", tid, how, err, len(f.Tasks()))
 	}
-	tid2, created, err := c.EnsureTask(ctx, task)
-	if err != nil || created || tid2 != tid {
-		t.Errorf("second task run: %s %v %v", tid2, created, err)
+	tid2, how, err := c.EnsureTask(ctx, task)
+	if err != nil || how != sms.Found || tid2 != tid {
+		t.Errorf("second task run: %s %v %v", tid2, how, err)
+	}
+	// A task whose POST was handled but its answer dropped: found on retry, and said so.
+	other, _, err := c.EnsureSource(ctx, source("web-2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	task2 := *task
+	task2.SourceServer.ID = other
+	f.Inject(Fault{Method: "POST", Path: "/v3/tasks", DropAfter: true})
+	if _, how, err := c.EnsureTask(ctx, &task2); err != nil || how != sms.CreatedAnswerLost || len(f.Tasks()) != 2 {
+		t.Errorf("task with its answer lost: %v %v, %d tasks", how, err, len(f.Tasks()))
 	}
 }
 

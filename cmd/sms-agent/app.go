@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/sms-agent/sms-agent/platform"
 )
 
 // Exit codes, documented in the README.
@@ -31,6 +33,9 @@ type app struct {
 	Euid int
 	// TempDir is where replayed captures are unpacked.
 	TempDir string
+	// Temps tracks the temporary files and directories in use, removed even when an
+	// interrupted command cannot return in time to remove them itself.
+	Temps *platform.TempFiles
 }
 
 func newApp() *app {
@@ -41,12 +46,15 @@ func newApp() *app {
 	return &app{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Getenv: os.Getenv, Version: version, Exe: exe, Euid: os.Geteuid(), TempDir: os.TempDir(),
+		Temps: &platform.TempFiles{},
 	}
 }
 
-// errorf prints one line on stderr: "sms-agent: <message>".
+// errorf prints one line on stderr: "sms-agent: <message>" (a newline in the message
+// is printed as \n: one message, one line).
 func (a *app) errorf(format string, args ...any) {
-	fmt.Fprintf(a.Stderr, "sms-agent: "+format+"\n", args...)
+	msg := strings.ReplaceAll(fmt.Sprintf(format, args...), "\n", `\n`)
+	fmt.Fprintln(a.Stderr, "sms-agent: "+msg)
 }
 
 type subcommand struct {
@@ -54,6 +62,7 @@ type subcommand struct {
 	summary string
 	run     func(ctx context.Context, a *app, args []string) int
 	hidden  bool
+	group   bool // takes a subcommand of its own (source register)
 }
 
 func subcommands() []subcommand {
@@ -62,8 +71,8 @@ func subcommands() []subcommand {
 		{name: "capture", summary: "record everything discovery reads into one archive, for bug reports and tests", run: runCapture},
 		{name: "check", summary: "preflight: what SMS would refuse or the target would lack, one line each (OK, WARN, ERROR)", run: runCheck},
 		{name: "plan", summary: "the target layout task create would send, disk by disk, with source, used and target sizes", run: runPlan},
-		{name: "source", summary: "register this host with SMS (source register|show)", run: runSource},
-		{name: "task", summary: "create and inspect SMS migration tasks (task create|show|list)", run: runTask},
+		{name: "source", summary: "register this host with SMS (source register|show)", run: runSource, group: true},
+		{name: "task", summary: "create and inspect SMS migration tasks (task create|show|list)", run: runTask, group: true},
 		{name: "version", summary: "print the agent's version", run: runVersion},
 		{name: "__statfs", hidden: true, run: runStatfsHelper},
 	}
@@ -71,11 +80,23 @@ func subcommands() []subcommand {
 
 func run(ctx context.Context, a *app, args []string) int {
 	if len(args) == 0 {
-		usage(a.Stderr)
+		var names []string
+		for _, sc := range subcommands() {
+			if !sc.hidden {
+				names = append(names, sc.name)
+			}
+		}
+		a.errorf("want a command (%s); see 'sms-agent help'", strings.Join(names, ", "))
 		return exitUsage
 	}
 	switch args[0] {
-	case "-h", "--help", "help":
+	case "help":
+		if len(args) > 1 { // help CMD [SUB] is CMD [SUB] --help
+			return run(ctx, a, append(args[1:len(args):len(args)], "--help"))
+		}
+		usage(a.Stdout)
+		return exitOK
+	case "-h", "-help", "--help":
 		usage(a.Stdout)
 		return exitOK
 	case "--version":
@@ -86,7 +107,7 @@ func run(ctx context.Context, a *app, args []string) int {
 			return sc.run(ctx, a, args[1:])
 		}
 	}
-	a.errorf("unknown command %q (see 'sms-agent help')", args[0])
+	a.errorf("unknown command %s; see 'sms-agent help'", platform.QuoteValue(args[0]))
 	return exitUsage
 }
 
@@ -98,12 +119,16 @@ func usage(w io.Writer) {
 			fmt.Fprintf(&b, "  %-10s %s\n", sc.name, sc.summary)
 		}
 	}
-	b.WriteString("\nRun 'sms-agent <command> --help' for a command's flags.\n")
-	b.WriteString("Exit codes: 0 complete, 1 failure, 2 usage error, 3 partial result (warnings), 4 a check said ERROR.\n")
+	b.WriteString("\nRun 'sms-agent help <command>' (or 'sms-agent <command> --help') for a command's flags.\n")
+	b.WriteString("Exit codes: 0 complete, 1 failure, 2 usage error, 3 partial result (warnings), 4 a check said ERROR, 130/143 interrupted.\n")
 	fmt.Fprint(w, b.String())
 }
 
-func runVersion(_ context.Context, a *app, _ []string) int {
+func runVersion(_ context.Context, a *app, args []string) int {
+	fs := newFlagSet(a, "version", "version")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
 	fmt.Fprintf(a.Stdout, "sms-agent %s\n", a.Version)
 	return exitOK
 }

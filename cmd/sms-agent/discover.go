@@ -7,8 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"io/fs"
 	"sort"
 	"strings"
 	"time"
@@ -28,23 +27,12 @@ type hostOptions struct {
 
 func (o *hostOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.from, "from", "", "replay a capture (.tar.gz from 'sms-agent capture') or a root-like directory instead of reading this host")
-	fs.StringVar(&o.devices, "devices", "", "comma-separated disks to report (e.g. /dev/sdb,/dev/loop3); default: every disk that is a migration candidate")
-	fs.DurationVar(&o.statfsTimeout, "statfs-timeout", 2*time.Second, "how long to wait for mounted filesystems to answer statfs")
-	fs.DurationVar(&o.commandTimeout, "command-timeout", 10*time.Second, "timeout of each external command (blkid, lvm, btrfs)")
+	diskListVar(fs, &o.devices, "devices", "comma-separated disks to report (e.g. /dev/sdb,/dev/loop3); default: every disk that is a migration candidate")
+	durationVar(fs, &o.statfsTimeout, "statfs-timeout", 2*time.Second, "how long to wait for mounted filesystems to answer statfs")
+	durationVar(fs, &o.commandTimeout, "command-timeout", 10*time.Second, "timeout of each external command (blkid, lvm, btrfs)")
 }
 
 func (o *hostOptions) deviceList() []string { return splitList(o.devices) }
-
-// splitList splits a comma-separated flag value, dropping empty items (nil when none).
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
 
 // liveHost is this machine, read through the real runner and the statfs helper child.
 func (a *app) liveHost(statfsTimeout time.Duration) platform.Host {
@@ -66,48 +54,45 @@ func (a *app) liveHost(statfsTimeout time.Duration) platform.Host {
 	return h
 }
 
+// badInput marks an error in what a flag names (the --from path is no capture, or
+// missing): a usage error, exit 2.
+type badInput struct{ error }
+
+func (b badInput) Unwrap() error { return b.error }
+
+// exitCode is the exit code of a command that failed with err.
+func exitCode(err error) int {
+	var bad badInput
+	if errors.As(err, &bad) {
+		return exitUsage
+	}
+	return exitFailure
+}
+
+// failf prints err of the command of fs as one line and returns its exit code: a bad
+// --from is a usage error (pointing at the help), anything else a failure.
+func failf(fs *flag.FlagSet, err error) int {
+	if exitCode(err) == exitUsage {
+		return usageError(fs, err.Error())
+	}
+	fs.Output().(*flagOutput).a.errorf("%s: %v", fs.Name(), err)
+	return exitFailure
+}
+
 // openHost returns the host to read: this machine, or the capture `from` (then also
 // the capture, for what it holds beyond the host: its manifest). done releases it.
-func (a *app) openHost(o hostOptions) (h platform.Host, c *platform.Capture, done func(), err error) {
+func (a *app) openHost(ctx context.Context, o hostOptions) (h platform.Host, c *platform.Capture, done func(), err error) {
 	if o.from == "" {
 		return a.liveHost(o.statfsTimeout), nil, func() {}, nil
 	}
-	if c, err = platform.OpenCapture(o.from, a.TempDir); err != nil {
+	if c, err = platform.OpenCaptureContext(ctx, o.from, a.TempDir, a.Temps); err != nil {
+		err = fmt.Errorf("--from %w", err)
+		if errors.Is(err, platform.ErrNotCapture) || errors.Is(err, fs.ErrNotExist) {
+			err = badInput{err}
+		}
 		return platform.Host{}, nil, nil, err
 	}
 	return c.Host(time.Now), c, c.Close, nil
-}
-
-func newFlagSet(a *app, name, synopsis string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(a.Stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(a.Stderr, "Usage: sms-agent %s\n\nFlags:\n", synopsis)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseFlags parses args, which must hold flags only; it returns an exit code and false
-// when the command should stop.
-func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
-	_, code, ok := parseFlagsArgs(fs, args, 0)
-	return code, ok
-}
-
-// parseFlagsArgs parses args and returns the at most max arguments after the flags.
-func parseFlagsArgs(fs *flag.FlagSet, args []string, max int) ([]string, int, bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, exitOK, false
-		}
-		return nil, exitUsage, false
-	}
-	if fs.NArg() > max {
-		fmt.Fprintf(fs.Output(), "sms-agent %s: unexpected argument %q\n", fs.Name(), fs.Arg(max))
-		return nil, exitUsage, false
-	}
-	return fs.Args(), 0, true
 }
 
 func runDiscover(ctx context.Context, a *app, args []string) int {
@@ -119,21 +104,18 @@ func runDiscover(ctx context.Context, a *app, args []string) int {
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	h, _, done, err := a.openHost(o)
+	h, _, done, err := a.openHost(ctx, o)
 	if err != nil {
-		a.errorf("discover: %v", err)
-		return exitFailure
+		return failf(fs, err)
 	}
 	defer done()
 	inv, err := inventory.Discover(ctx, h, inventory.Options{Devices: o.deviceList(), CommandTimeout: o.commandTimeout})
 	if err != nil {
-		a.errorf("discover: %v", err)
-		return exitFailure
+		return failf(fs, err)
 	}
 	if asJSON {
 		if err := writeJSON(a.Stdout, inv); err != nil {
-			a.errorf("discover: write: %v", err)
-			return exitFailure
+			return failf(fs, fmt.Errorf("write: %w", err))
 		}
 	} else {
 		inventory.WriteTree(a.Stdout, inv)
@@ -163,20 +145,18 @@ func runCapture(ctx context.Context, a *app, args []string) int {
 	var o hostOptions
 	var out string
 	fs := newFlagSet(a, "capture", "capture --out FILE [--devices LIST]")
-	fs.StringVar(&out, "out", "", "write the capture archive (.tar.gz) to FILE")
+	fs.StringVar(&out, "out", "", "write the capture archive (.tar.gz) to FILE (mode 0600; - for stdout; a device or FIFO is written in place)")
 	o.register(fs)
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
 	if out == "" {
-		a.errorf("capture: --out FILE is required")
-		return exitUsage
+		return usageError(fs, "--out FILE is required")
 	}
 	if o.from != "" {
-		a.errorf("capture: --from cannot be used with capture (it records this host)")
-		return exitUsage
+		return usageError(fs, "--from cannot be used with capture (it records this host)")
 	}
-	h, _, _, _ := a.openHost(o) // live: cannot fail
+	h, _, _, _ := a.openHost(ctx, o) // live: cannot fail
 	frec := platform.NewFileRecorder()
 	rrun := &platform.RecordRunner{Inner: h.Run}
 	rstat := &platform.RecordStatfs{Inner: h.Statfs}
@@ -189,8 +169,7 @@ func runCapture(ctx context.Context, a *app, args []string) int {
 	created := time.Now().UTC().Truncate(time.Second)
 	inv, err := inventory.Discover(ctx, h, inventory.Options{Devices: o.deviceList(), CommandTimeout: o.commandTimeout})
 	if err != nil {
-		a.errorf("capture: %v", err)
-		return exitFailure
+		return failf(fs, err)
 	}
 	// The host facts a registration needs (network files, boot loader, tools) are
 	// recorded too, and the interface addresses, which no file holds.
@@ -203,40 +182,19 @@ func runCapture(ctx context.Context, a *app, args []string) int {
 	} else {
 		fmt.Fprintf(a.Stderr, "warning: capture: network interfaces: %v\n", err)
 	}
-	if err := writeFileAtomic(out, func(w io.Writer) error { return platform.WriteCapture(w, h.FS, frec, m) }); err != nil {
-		a.errorf("capture: write %s: %v", out, err)
-		return exitFailure
+	write := func(w io.Writer) error { return platform.WriteCapture(w, h.FS, frec, m) }
+	where := platform.Quote(out)
+	if out == "-" {
+		where, err = "stdout", write(a.Stdout)
+	} else {
+		err = platform.WriteFile(ctx, out, 0o600, a.Temps, write)
+	}
+	if err != nil {
+		return failf(fs, err)
 	}
 	fmt.Fprintf(a.Stderr, "wrote %s: %d disks, %d mounts, %d commands, %d statfs answers\n",
-		out, len(inv.Disks), len(inv.Mounts), len(m.Commands), len(m.Statfs))
+		where, len(inv.Disks), len(inv.Mounts), len(m.Commands), len(m.Statfs))
 	return a.reportWarnings(inv.Warnings)
-}
-
-// writeFileAtomic writes path through a temporary file in the same directory, synced
-// and renamed into place, mode 0600.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // runStatfsHelper is the hidden child that does statfs(2) for the parent (see

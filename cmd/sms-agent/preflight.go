@@ -25,9 +25,9 @@ type planFlags struct {
 
 func (p *planFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&p.shrink, "shrink", false, "smaller target disks, partitions and LVs: each filesystem its used size plus --headroom (docs/mapping.md)")
-	fs.IntVar(&p.headroom, "headroom", sms.DefaultHeadroom, "with --shrink: room left over the used size, in percent (at least 1G for /)")
+	intVar(fs, &p.headroom, "headroom", sms.DefaultHeadroom, 1, 1000, "with --shrink: room left over the used size, in percent (at least 1G for /)")
 	if fs.Lookup("type") == nil {
-		fs.StringVar(&p.typ, "type", sms.TypeFile, "MIGRATE_FILE (file level) or MIGRATE_BLOCK (block level)")
+		typeVar(fs, &p.typ, "MIGRATE_FILE (file level) or MIGRATE_BLOCK (block level)")
 	}
 }
 
@@ -99,23 +99,20 @@ func runCheck(ctx context.Context, a *app, args []string) int {
 		return code
 	}
 	if err := o.load(a, fs); err != nil {
-		a.errorf("check: %v", err)
-		return exitUsage
+		return configError(fs, err)
 	}
 	opt, err := pf.options(in.exclude)
 	if err != nil {
-		a.errorf("check: %v", err)
-		return exitUsage
+		return usageError(fs, err.Error())
 	}
 	inv, facts, warns, err := in.load(ctx, a, true)
 	printWarnings(a, warns)
 	if err != nil {
-		return fail(a, sms.Credentials{}, "check", err)
+		return failf(fs, err)
 	}
 	p, err := sms.BuildPlan(inv, opt)
 	if err != nil {
-		a.errorf("check: %v", err)
-		return exitUsage
+		return usageError(fs, err.Error())
 	}
 	var clock *check.Clock
 	if !offline {
@@ -154,23 +151,20 @@ func runPlan(ctx context.Context, a *app, args []string) int {
 		return code
 	}
 	if err := o.load(a, fs); err != nil {
-		a.errorf("plan: %v", err)
-		return exitUsage
+		return configError(fs, err)
 	}
 	opt, err := pf.options(in.exclude)
 	if err != nil {
-		a.errorf("plan: %v", err)
-		return exitUsage
+		return usageError(fs, err.Error())
 	}
 	inv, _, warns, err := in.load(ctx, a, false)
 	printWarnings(a, warns)
 	if err != nil {
-		return fail(a, sms.Credentials{}, "plan", err)
+		return failf(fs, err)
 	}
 	p, err := sms.BuildPlan(inv, opt)
 	if err != nil {
-		a.errorf("plan: %v", err)
-		return exitUsage
+		return usageError(fs, err.Error())
 	}
 	printWarnings(a, p.Warnings)
 	if asJSON {

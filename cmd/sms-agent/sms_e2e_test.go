@@ -274,6 +274,10 @@ func TestE2ERetriesThroughFaults(t *testing.T) {
 	if !strings.Contains(errs, "retrying in 1s") || !strings.Contains(errs, "SMS.0201") {
 		t.Errorf("retries not reported (or Retry-After not honoured):\n%s", errs)
 	}
+	// The source's POST was stored but its answer dropped: found on retry, and said so.
+	if !strings.Contains(errs, `sms-agent: source "web-1" registered; the answer was lost, found it on retry (id `) {
+		t.Errorf("the lost answer is not reported:\n%s", errs)
+	}
 	if d := time.Since(start); d > 20*time.Second {
 		t.Errorf("took %v", d)
 	}
@@ -329,7 +333,7 @@ func TestE2EConfigAndDryRun(t *testing.T) {
 		t.Errorf("private config: exit %d %s", code, errs)
 	}
 	bad := e.write("bad.conf", "colour = blue\n", 0o600)
-	if code, _, errs := e.run(nil, "task", "list", "--config", bad); code != 2 || !strings.Contains(errs, `unknown key "colour"`) {
+	if code, _, errs := e.run(nil, "task", "list", "--config", bad); code != 2 || errs != "sms-agent: task list: "+bad+":1: colour: unknown key (see docs/sms.md)\n" {
 		t.Errorf("unknown key: exit %d %s", code, errs)
 	}
 
@@ -370,7 +374,7 @@ func TestE2EConfigAndDryRun(t *testing.T) {
 	}
 	// A plain-http endpoint that is not loopback is refused.
 	code, _, errs = e.run(akEnv, "task", "list", "--endpoint", "http://sms.example.com")
-	if code != 1 || !strings.Contains(errs, "plain http is allowed only for loopback") {
+	if code != 2 || !strings.Contains(errs, "plain http is allowed only for loopback") {
 		t.Errorf("http endpoint: %d %s", code, errs)
 	}
 }

@@ -7,13 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/sms-agent/sms-agent/agent/check"
 	"github.com/sms-agent/sms-agent/agent/inventory"
 	"github.com/sms-agent/sms-agent/agent/sms"
+	"github.com/sms-agent/sms-agent/platform"
 )
 
 // defaultConfigPath is read when --config is not given and the file exists.
@@ -47,24 +48,24 @@ type smsOptions struct {
 	caFile, proxy, noProxy               string
 	timeout, retryBase, retryMax, budget time.Duration
 	retries                              int
-	cfg                                  map[string]string
+	cfg                                  *sms.ConfigFile
 	keyOf                                map[string]string // flag name → config key, when not the mechanical one
 }
 
 func (o *smsOptions) register(fs *flag.FlagSet) {
 	o.registerConfig(fs)
-	fs.StringVar(&o.region, "region", "", "region, e.g. ap-southeast-3 (endpoints https://sms.<region>.myhuaweicloud.com, https://iam.<region>...)")
-	fs.StringVar(&o.endpoint, "endpoint", "", "SMS endpoint URL (overrides the region's; http:// only for loopback)")
-	fs.StringVar(&o.iamEndpoint, "iam-endpoint", "", "IAM endpoint URL for password authentication (overrides the region's)")
+	regionVar(fs, &o.region, "region, e.g. ap-southeast-3 (endpoints https://sms.<region>.myhuaweicloud.com, https://iam.<region>...)")
+	endpointVar(fs, &o.endpoint, "endpoint", "sms", "SMS endpoint URL (overrides the region's; http:// only for loopback)")
+	endpointVar(fs, &o.iamEndpoint, "iam-endpoint", "iam", "IAM endpoint URL for password authentication (overrides the region's)")
 	fs.StringVar(&o.projectID, "project-id", "", "project id (default HUAWEICLOUD_SDK_PROJECT_ID)")
 	fs.StringVar(&o.caFile, "ca-file", "", "extra PEM CA certificates to trust (added to the system's)")
-	fs.StringVar(&o.proxy, "proxy", "", "HTTP proxy URL (default HTTPS_PROXY / https_proxy)")
+	proxyVar(fs, &o.proxy, "HTTP proxy URL (default HTTPS_PROXY / https_proxy)")
 	fs.StringVar(&o.noProxy, "no-proxy", "", "hosts not to proxy (default NO_PROXY / no_proxy)")
-	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "timeout of each HTTP attempt")
-	fs.IntVar(&o.retries, "retries", 5, "attempts per operation, the first included")
-	fs.DurationVar(&o.retryBase, "retry-base", time.Second, "first backoff between attempts (doubled each time, with jitter)")
-	fs.DurationVar(&o.retryMax, "retry-max-wait", 30*time.Second, "longest single wait, Retry-After included")
-	fs.DurationVar(&o.budget, "retry-budget", 2*time.Minute, "total time one operation may take, retries included")
+	durationVar(fs, &o.timeout, "timeout", 30*time.Second, "timeout of each HTTP attempt")
+	intVar(fs, &o.retries, "retries", 5, 1, 100, "attempts per operation, the first included")
+	durationVar(fs, &o.retryBase, "retry-base", time.Second, "first backoff between attempts (doubled each time, with jitter)")
+	durationVar(fs, &o.retryMax, "retry-max-wait", 30*time.Second, "longest single wait, Retry-After included")
+	durationVar(fs, &o.budget, "retry-budget", 2*time.Minute, "total time one operation may take, retries included")
 }
 
 // registerConfig registers --config alone, for a command that takes only the config
@@ -74,46 +75,53 @@ func (o *smsOptions) registerConfig(fs *flag.FlagSet) {
 }
 
 // load reads the config file and applies its values to the flags not given on the
-// command line. It returns a usage error for a bad file or value.
+// command line, through the flags' own checks. A bad file or value is an error
+// naming the file and the line (*sms.ConfigError): a usage error, exit 2.
 func (o *smsOptions) load(a *app, fs *flag.FlagSet) error {
 	path := o.config
 	if path == "" {
-		if _, err := os.Stat(defaultConfigPath); err == nil {
+		if _, err := os.Lstat(defaultConfigPath); err == nil {
 			path = defaultConfigPath
 		}
 	}
-	o.cfg = map[string]string{}
+	o.cfg = &sms.ConfigFile{Values: map[string]string{}, Lines: map[string]int{}}
 	if path != "" {
-		cfg, err := sms.LoadConfigFile(path, a.Euid)
+		cfg, err := sms.ReadConfigFile(path, a.Euid)
 		if err != nil {
 			return err
 		}
 		o.cfg = cfg
 	}
 	known := configKeys()
-	for k := range o.cfg {
+	var keys []string
+	for k := range o.cfg.Values {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return o.cfg.Lines[keys[i]] < o.cfg.Lines[keys[j]] })
+	for _, k := range keys {
 		if !known[k] {
-			return fmt.Errorf("config file: unknown key %q (see docs/sms.md)", k)
+			return o.cfg.Errorf(k, "unknown key (see docs/sms.md)")
 		}
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	var err error
+	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
 		key := strings.ReplaceAll(f.Name, "-", "_")
 		if k, ok := o.keyOf[f.Name]; ok {
 			key = k
 		}
-		v, ok := o.cfg[key]
-		if !ok || set[f.Name] || f.Name == "config" || err != nil {
+		v, ok := o.cfg.Values[key]
+		if !ok || set[f.Name] || f.Name == "config" {
 			return
 		}
 		if e := fs.Set(f.Name, v); e != nil {
-			err = fmt.Errorf("config file: %s: %v", key, e)
+			errs = append(errs, o.cfg.Errorf(key, "%v", e))
 		}
 	})
-	if err != nil {
-		return err
+	if len(errs) > 0 {
+		sort.Slice(errs, func(i, j int) bool { return errs[i].(*sms.ConfigError).Line < errs[j].(*sms.ConfigError).Line })
+		return errs[0]
 	}
 	if o.projectID == "" {
 		o.projectID = strings.TrimSpace(a.Getenv("HUAWEICLOUD_SDK_PROJECT_ID"))
@@ -150,7 +158,7 @@ func (o *smsOptions) endpointClient(a *app) (*sms.Client, error) {
 
 // client builds the SMS client, or an error an operator can act on.
 func (o *smsOptions) client(a *app) (*sms.Client, sms.Credentials, error) {
-	creds, err := sms.LoadCredentials(o.cfg, a.Getenv)
+	creds, err := sms.LoadCredentials(o.cfg.Values, a.Getenv)
 	if err != nil {
 		return nil, creds, err
 	}
@@ -221,7 +229,7 @@ type hostInput struct {
 func (h *hostInput) register(fs *flag.FlagSet) {
 	h.hostOptions.register(fs)
 	fs.Lookup("from").Usage = "build from a capture (.tar.gz or root directory) or an inventory JSON file ('discover --json') instead of this host"
-	fs.StringVar(&h.exclude, "exclude", "", "comma-separated disks to leave out of the migration")
+	diskListVar(fs, &h.exclude, "exclude", "comma-separated disks to leave out of the migration")
 	fs.StringVar(&h.facts, "facts", "", "JSON file of host facts (networks, has_rsync, ...; docs/sms.md) instead of reading them")
 }
 
@@ -230,13 +238,13 @@ func (h *hostInput) register(fs *flag.FlagSet) {
 func (h *hostInput) load(ctx context.Context, a *app, wantFacts bool) (*inventory.Inventory, sms.HostFacts, []string, error) {
 	var facts sms.HostFacts
 	if strings.HasSuffix(h.from, ".json") {
-		b, err := os.ReadFile(h.from)
+		b, err := platform.ReadRegularFile(h.from, maxInputFile)
 		if err != nil {
-			return nil, facts, nil, err
+			return nil, facts, nil, badInput{fmt.Errorf("--from %s: %w", platform.Quote(h.from), err)}
 		}
 		inv := new(inventory.Inventory)
 		if err := json.Unmarshal(b, inv); err != nil {
-			return nil, facts, nil, fmt.Errorf("%s: not an inventory: %w", h.from, err)
+			return nil, facts, nil, fmt.Errorf("--from %s: not an inventory: %w", platform.Quote(h.from), err)
 		}
 		warns := inventoryWarnings(inv)
 		if !wantFacts {
@@ -248,7 +256,7 @@ func (h *hostInput) load(ctx context.Context, a *app, wantFacts bool) (*inventor
 		facts, err = readFacts(h.facts)
 		return inv, facts, warns, err
 	}
-	host, capt, done, err := a.openHost(h.hostOptions)
+	host, capt, done, err := a.openHost(ctx, h.hostOptions)
 	if err != nil {
 		return nil, facts, nil, err
 	}
@@ -290,14 +298,17 @@ func inventoryWarnings(inv *inventory.Inventory) []string {
 	return warns
 }
 
+// maxInputFile bounds an inventory or host facts file.
+const maxInputFile = 64 << 20
+
 func readFacts(path string) (sms.HostFacts, error) {
 	var facts sms.HostFacts
-	b, err := os.ReadFile(path)
+	b, err := platform.ReadRegularFile(path, maxInputFile)
 	if err != nil {
-		return facts, err
+		return facts, badInput{fmt.Errorf("--facts %s: %w", platform.Quote(path), err)}
 	}
 	if err := json.Unmarshal(b, &facts); err != nil {
-		return facts, fmt.Errorf("%s: not a host facts file: %w", path, err)
+		return facts, fmt.Errorf("--facts %s: not a host facts file: %w", platform.Quote(path), err)
 	}
 	return facts, nil
 }
@@ -316,7 +327,7 @@ func printWarnings(a *app, warns []string) {
 
 func runSource(ctx context.Context, a *app, args []string) int {
 	if len(args) == 0 {
-		a.errorf("source: want a subcommand: register or show")
+		a.errorf("source: want a subcommand: register or show; see 'sms-agent source --help'")
 		return exitUsage
 	}
 	switch args[0] {
@@ -328,7 +339,7 @@ func runSource(ctx context.Context, a *app, args []string) int {
 		fmt.Fprintln(a.Stdout, "Usage: sms-agent source register [--dry-run] [flags]\n       sms-agent source show [--source-id ID | --name NAME] [flags]")
 		return exitOK
 	}
-	a.errorf("source: unknown subcommand %q (want register or show)", args[0])
+	a.errorf("source: unknown subcommand %s (want register or show); see 'sms-agent source --help'", platform.QuoteValue(args[0]))
 	return exitUsage
 }
 
@@ -357,37 +368,34 @@ func runSourceRegister(ctx context.Context, a *app, args []string) int {
 	o.register(fs)
 	in.register(fs)
 	fs.StringVar(&name, "name", "", "the source's name in SMS, 1-64 chars (default the hostname)")
-	fs.StringVar(&typ, "type", sms.TypeFile, "the task type it will be migrated with, for the checks: MIGRATE_FILE or MIGRATE_BLOCK")
+	typeVar(fs, &typ, "the task type it will be migrated with, for the checks: MIGRATE_FILE or MIGRATE_BLOCK")
 	fs.BoolVar(&dry, "dry-run", false, "print the JSON body that would be sent; no network call")
 	fs.BoolVar(&force, "force", false, "send even when a check says ERROR (each thing the target will lack is printed)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
 	if err := o.load(a, fs); err != nil {
-		a.errorf("source register: %v", err)
-		return exitUsage
+		return configError(fs, err)
 	}
 	opt, err := (&planFlags{typ: typ, headroom: sms.DefaultHeadroom}).options(in.exclude)
 	if err != nil {
-		a.errorf("source register: %v", err)
-		return exitUsage
+		return usageError(fs, err.Error())
 	}
 	inv, facts, warns, err := in.load(ctx, a, true)
 	if err != nil {
 		printWarnings(a, warns)
-		return fail(a, sms.Credentials{}, "source register", err)
+		return failf(fs, err)
 	}
 	p, err := sms.BuildPlan(inv, opt)
 	if err != nil {
 		printWarnings(a, warns)
-		a.errorf("source register: %v", err)
-		return exitUsage
+		return usageError(fs, err.Error())
 	}
 	body, w, err := buildSourceBody(a, p, facts, name)
 	warns = append(append(warns, p.Warnings...), w...)
 	printWarnings(a, warns)
 	if err != nil {
-		return fail(a, sms.Credentials{}, "source register", err)
+		return failf(fs, err)
 	}
 	var clock *check.Clock
 	if !dry {
@@ -410,15 +418,15 @@ func runSourceRegister(ctx context.Context, a *app, args []string) int {
 	if err != nil {
 		return fail(a, creds, "source register", err)
 	}
-	id, created, err := c.EnsureSource(ctx, body)
+	id, how, err := c.EnsureSource(ctx, body)
 	if err != nil {
 		return fail(a, creds, "source register", err)
 	}
-	if created {
-		fmt.Fprintf(a.Stderr, "sms-agent: source %q registered\n", body.Name)
-	} else {
-		fmt.Fprintf(a.Stderr, "sms-agent: source %q was already registered; nothing sent\n", body.Name)
-	}
+	a.errorf("source %q %s", body.Name, map[sms.Ensured]string{
+		sms.Created:           "registered",
+		sms.Found:             "was already registered; nothing sent",
+		sms.CreatedAnswerLost: "registered; the answer was lost, found it on retry",
+	}[how])
 	fmt.Fprintln(a.Stdout, id)
 	return code
 }
@@ -434,8 +442,7 @@ func runSourceShow(ctx context.Context, a *app, args []string) int {
 		return code
 	}
 	if err := o.load(a, fs); err != nil {
-		a.errorf("source show: %v", err)
-		return exitUsage
+		return configError(fs, err)
 	}
 	c, creds, err := o.client(a)
 	if err != nil {
@@ -474,24 +481,9 @@ func printRaw(a *app, creds sms.Credentials, cmd string, raw json.RawMessage) in
 	return exitOK
 }
 
-// optBool is a boolean flag that remembers whether it was given (unset: omitted from
-// the body, SMS's default applies).
-type optBool struct{ v *bool }
-
-func (b *optBool) String() string {
-	if b == nil || b.v == nil {
-		return ""
-	}
-	return strconv.FormatBool(*b.v)
+// configError prints a config file error of the command of fs (it names the file and
+// the line) and returns exitUsage.
+func configError(fs *flag.FlagSet, err error) int {
+	fs.Output().(*flagOutput).a.errorf("%s: %v", fs.Name(), err)
+	return exitUsage
 }
-
-func (b *optBool) Set(s string) error {
-	v, err := strconv.ParseBool(s)
-	if err != nil {
-		return errors.New("want true or false")
-	}
-	b.v = &v
-	return nil
-}
-
-func (b *optBool) IsBoolFlag() bool { return true }

@@ -5,16 +5,16 @@ import (
 	"flag"
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 
 	checks "github.com/sms-agent/sms-agent/agent/check"
 	"github.com/sms-agent/sms-agent/agent/sms"
+	"github.com/sms-agent/sms-agent/platform"
 )
 
 func runTask(ctx context.Context, a *app, args []string) int {
 	if len(args) == 0 {
-		a.errorf("task: want a subcommand: create, show or list")
+		a.errorf("task: want a subcommand: create, show or list; see 'sms-agent task --help'")
 		return exitUsage
 	}
 	switch args[0] {
@@ -28,13 +28,15 @@ func runTask(ctx context.Context, a *app, args []string) int {
 		fmt.Fprintln(a.Stdout, "Usage: sms-agent task create [--dry-run] [flags]\n       sms-agent task show ID [flags]\n       sms-agent task list [--source-id ID] [flags]")
 		return exitOK
 	}
-	a.errorf("task: unknown subcommand %q (want create, show or list)", args[0])
+	a.errorf("task: unknown subcommand %s (want create, show or list); see 'sms-agent task --help'", platform.QuoteValue(args[0]))
 	return exitUsage
 }
 
 type taskFlags struct {
 	name, sourceName, projectName, sourceID, targetVMID, targetName string
-	migrationIP, templateID, priority, diskIDs                      string
+	migrationIP, templateID                                         string
+	priority                                                        *int64
+	diskIDs                                                         map[string]string
 	syncing, startTarget, usePublicIP, useIPv6                      optBool
 	dry, force                                                      bool
 }
@@ -55,10 +57,10 @@ func runTaskCreate(ctx context.Context, a *app, args []string) int {
 	fs.StringVar(&f.sourceID, "source-id", "", "the registered source's id (skips registration; required with --dry-run)")
 	fs.StringVar(&f.targetVMID, "target-vm-id", "", "id of an existing target VM (default: SMS creates one)")
 	fs.StringVar(&f.targetName, "target-name", "", "target VM name (default the source's name)")
-	fs.StringVar(&f.migrationIP, "migration-ip", "", "IP of the target VM to migrate to (not needed when SMS creates it)")
+	fs.Var(ipValue{&f.migrationIP}, "migration-ip", "IP of the target VM to migrate to (not needed when SMS creates it)")
 	fs.StringVar(&f.templateID, "vm-template-id", "", "template SMS uses to create the target VM")
-	fs.StringVar(&f.priority, "priority", "", "task priority 0-65535 (SMS default 1)")
-	fs.StringVar(&f.diskIDs, "disk-ids", "", "target disk ids of an existing VM: /dev/vda=ID,/dev/vdb=ID")
+	fs.Var(optIntValue{&f.priority, 0, 65535}, "priority", "task priority 0-65535 (SMS default 1)")
+	fs.Var(diskIDsValue{&f.diskIDs}, "disk-ids", "target disk ids of an existing VM: /dev/vda=ID,/dev/vdb=ID")
 	fs.Var(&f.syncing, "syncing", "keep syncing after the copy (SMS default false)")
 	fs.Var(&f.startTarget, "start-target-server", "start the target VM after migration (SMS default true)")
 	fs.Var(&f.usePublicIP, "use-public-ip", "migrate over a public IP (SMS default true)")
@@ -69,52 +71,41 @@ func runTaskCreate(ctx context.Context, a *app, args []string) int {
 		return code
 	}
 	if err := o.load(a, fs); err != nil {
-		a.errorf("task create: %v", err)
-		return exitUsage
+		return configError(fs, err)
 	}
 	if f.dry && f.sourceID == "" {
-		a.errorf("task create: --dry-run makes no network call, so it needs --source-id")
-		return exitUsage
+		return usageError(fs, "--dry-run makes no network call, so it needs --source-id")
 	}
 	if o.region == "" {
-		a.errorf("task create: --region is required (region_name and region_id of the task)")
-		return exitUsage
+		return usageError(fs, "--region is required (region_name and region_id of the task)")
 	}
 	if o.projectID == "" {
-		a.errorf("task create: --project-id is required (or project_id, or HUAWEICLOUD_SDK_PROJECT_ID)")
-		return exitUsage
+		return usageError(fs, "--project-id is required (or project_id, or HUAWEICLOUD_SDK_PROJECT_ID)")
 	}
 	opt, err := pf.options(in.exclude)
 	if err != nil {
-		a.errorf("task create: %v", err)
-		return exitUsage
+		return usageError(fs, err.Error())
 	}
-	var priority *int64
-	if f.priority != "" {
-		p, err := strconv.ParseInt(f.priority, 10, 64)
-		if err != nil {
-			a.errorf("task create: --priority: want an integer")
-			return exitUsage
+	if ip := f.migrationIP; ip != "" {
+		v6 := strings.Contains(ip, ":")
+		if want := f.useIPv6.v != nil && *f.useIPv6.v; v6 != want {
+			if v6 {
+				return usageError(fs, "--migration-ip "+ip+" is an IPv6 address: add --use-ipv6")
+			}
+			return usageError(fs, "--migration-ip "+ip+" is an IPv4 address, but --use-ipv6 is set")
 		}
-		priority = &p
-	}
-	diskIDs, err := parseDiskIDs(f.diskIDs)
-	if err != nil {
-		a.errorf("task create: --disk-ids: %v", err)
-		return exitUsage
 	}
 
 	// The host facts are read even with --source-id: the checks need them.
 	inv, facts, warns, err := in.load(ctx, a, true)
 	if err != nil {
 		printWarnings(a, warns)
-		return fail(a, sms.Credentials{}, "task create", err)
+		return failf(fs, err)
 	}
 	plan, err := sms.BuildPlan(inv, opt)
 	if err != nil {
 		printWarnings(a, warns)
-		a.errorf("task create: %v", err)
-		return exitUsage
+		return usageError(fs, err.Error())
 	}
 	warns = append(warns, plan.Warnings...)
 	srcName := f.sourceName
@@ -136,7 +127,7 @@ func runTaskCreate(ctx context.Context, a *app, args []string) int {
 	if targetName == "" {
 		targetName = srcName
 	}
-	ts, err := sms.BuildTargetServer(plan, sms.TargetOptions{Name: targetName, VMID: f.targetVMID, DiskIDs: diskIDs})
+	ts, err := sms.BuildTargetServer(plan, sms.TargetOptions{Name: targetName, VMID: f.targetVMID, DiskIDs: f.diskIDs})
 	if err != nil {
 		printWarnings(a, warns)
 		return fail(a, sms.Credentials{}, "task create", err)
@@ -156,7 +147,7 @@ func runTaskCreate(ctx context.Context, a *app, args []string) int {
 	body := &sms.PostTask{
 		Name: taskName, Type: opt.Type, OSType: osType, SourceServer: sms.SourceServerByTask{ID: f.sourceID},
 		TargetServer: ts, MigrationIP: f.migrationIP, RegionName: o.region, RegionID: o.region,
-		ProjectName: projectName, ProjectID: o.projectID, Priority: priority, VMTemplateID: f.templateID,
+		ProjectName: projectName, ProjectID: o.projectID, Priority: f.priority, VMTemplateID: f.templateID,
 		StartTargetServer: f.startTarget.v, UsePublicIP: f.usePublicIP.v, UseIPv6: f.useIPv6.v, Syncing: f.syncing.v,
 	}
 	if f.targetVMID != "" {
@@ -193,26 +184,26 @@ func runTaskCreate(ctx context.Context, a *app, args []string) int {
 		return fail(a, creds, "task create", err)
 	}
 	if needSource {
-		id, created, err := c.EnsureSource(ctx, srcBody)
+		id, how, err := c.EnsureSource(ctx, srcBody)
 		if err != nil {
 			return fail(a, creds, "task create: register source", err)
 		}
-		if created {
-			fmt.Fprintf(a.Stderr, "sms-agent: source %q registered (id %s)\n", srcName, id)
-		} else {
-			fmt.Fprintf(a.Stderr, "sms-agent: source %q already registered (id %s)\n", srcName, id)
-		}
+		a.errorf("source %q %s (id %s)", srcName, map[sms.Ensured]string{
+			sms.Created:           "registered",
+			sms.Found:             "already registered",
+			sms.CreatedAnswerLost: "registered; the answer was lost, found it on retry",
+		}[how], id)
 		body.SourceServer.ID = id
 	}
-	id, created, err := c.EnsureTask(ctx, body)
+	id, how, err := c.EnsureTask(ctx, body)
 	if err != nil {
 		return fail(a, creds, "task create", err)
 	}
-	if created {
-		fmt.Fprintf(a.Stderr, "sms-agent: task %q created\n", body.Name)
-	} else {
-		fmt.Fprintf(a.Stderr, "sms-agent: the source already has a task; nothing created\n")
-	}
+	a.errorf("%s", map[sms.Ensured]string{
+		sms.Created:           fmt.Sprintf("task %q created", body.Name),
+		sms.Found:             "the source already has a task; nothing created",
+		sms.CreatedAnswerLost: fmt.Sprintf("task %q created; the answer was lost, found it on retry", body.Name),
+	}[how])
 	fmt.Fprintln(a.Stdout, id)
 	return code
 }
@@ -228,18 +219,6 @@ func defaultTaskName(src string) string {
 		n = "sms-agent-task"
 	}
 	return n
-}
-
-func parseDiskIDs(s string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, p := range splitList(s) {
-		k, v, ok := strings.Cut(p, "=")
-		if !ok || strings.TrimSpace(k) == "" || strings.TrimSpace(v) == "" {
-			return nil, fmt.Errorf("%q: want DISK=ID", p)
-		}
-		out[strings.TrimSpace(k)] = strings.TrimSpace(v)
-	}
-	return out, nil
 }
 
 func runTaskShow(ctx context.Context, a *app, args []string) int {
@@ -262,12 +241,10 @@ func runTaskShow(ctx context.Context, a *app, args []string) int {
 		id = rest[0]
 	}
 	if id == "" {
-		a.errorf("task show: want the task id: sms-agent task show ID")
-		return exitUsage
+		return usageError(fs, "want the task id: sms-agent task show ID")
 	}
 	if err := o.load(a, fs); err != nil {
-		a.errorf("task show: %v", err)
-		return exitUsage
+		return configError(fs, err)
 	}
 	c, creds, err := o.client(a)
 	if err != nil {
@@ -290,8 +267,7 @@ func runTaskList(ctx context.Context, a *app, args []string) int {
 		return code
 	}
 	if err := o.load(a, fs); err != nil {
-		a.errorf("task list: %v", err)
-		return exitUsage
+		return configError(fs, err)
 	}
 	c, creds, err := o.client(a)
 	if err != nil {
