@@ -127,11 +127,26 @@ func (f FS) readFile(p string) ([]byte, error) {
 		}
 		return readFileRaw(f.Path(p), MaxFileSize)
 	}
-	fh, err := f.dir.Open(rel(p))
+	// Only a regular file is opened: in a replayed tree a named pipe would block the
+	// open and a device node could act when opened (checked before and after).
+	st, err := f.dir.Stat(rel(p))
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, notRegular{st.Mode()}
+	}
+	fh, err := f.dir.OpenFile(rel(p), os.O_RDONLY|oNonblock, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer fh.Close()
+	if st, err := fh.Stat(); err != nil || !st.Mode().IsRegular() {
+		if err == nil {
+			err = notRegular{st.Mode()}
+		}
+		return nil, err
+	}
 	return io.ReadAll(io.LimitReader(fh, MaxFileSize))
 }
 
