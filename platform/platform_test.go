@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -312,7 +314,34 @@ func FuzzParseStatLine(f *testing.F) {
 		if o, err := ParseStatLine(s); err == nil && (o.Stat == nil || o.Path == "") {
 			t.Fatalf("%q: %+v", s, o)
 		}
-		_ = ParseStatErrors([]byte(s))
+	})
+}
+
+// FuzzParseStatErrors: every path and reason found is one of the input's lines, word
+// for word, and the lines written back from what was found read back the same.
+func FuzzParseStatErrors(f *testing.F) {
+	const prefix = "stat: cannot read file system information for '"
+	f.Add([]byte(prefix + "/nonexist': No such file or directory\n"))
+	f.Add([]byte(prefix + "/mnt/a': Permission denied\n" + prefix + "/mnt/it's': x\nstat: other\n" + prefix + "/x': y': z\n"))
+	f.Add([]byte(prefix + "': \n" + prefix + "'\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got := ParseStatErrors(b)
+		lines := map[string]bool{}
+		for _, l := range strings.Split(string(b), "\n") {
+			lines[l] = true
+		}
+		var again []string
+		for p, why := range got {
+			line := prefix + p + "': " + why
+			if !lines[line] {
+				t.Fatalf("%q -> %q not a line of the input", p, why)
+			}
+			again = append(again, line)
+		}
+		sort.Strings(again)
+		if back := ParseStatErrors([]byte(strings.Join(again, "\n"))); !reflect.DeepEqual(back, got) {
+			t.Fatalf("written back and read again: %q; want %q", back, got)
+		}
 	})
 }
 

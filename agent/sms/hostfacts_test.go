@@ -3,6 +3,7 @@ package sms
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/sms-agent/sms-agent/collectors/boot"
 	"github.com/sms-agent/sms-agent/platform"
 )
@@ -48,10 +50,25 @@ func TestParseProcNetRoute(t *testing.T) {
 func FuzzParseProcNetRoute(f *testing.F) {
 	f.Add(procNetRoute)
 	f.Add("h\n\n")
+	f.Add("Iface\tDestination\nlo 0100007F 00000000 0001 0 0 0 000000FF\n\n  eth9  FFFFFFFF 01020304 ffff 1 2 3 00000000 1500\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		rs, err := parseProcNetRoute(strings.NewReader(s))
-		if err == nil {
-			defaultRoute(rs)
+		if err != nil {
+			return
+		}
+		defaultRoute(rs)
+		// The routes written back as /proc/net/route lines read back the same.
+		le := func(a netip.Addr) string {
+			b := a.As4()
+			return fmt.Sprintf("%02X%02X%02X%02X", b[3], b[2], b[1], b[0])
+		}
+		w := "Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\tMTU\tWindow\tIRTT\n"
+		for _, r := range rs {
+			w += fmt.Sprintf("%s\t%s\t%s\t%04X\t0\t0\t0\t%s\t0\t0\t0\n", r.Iface, le(r.Destination), le(r.Gateway), r.Flags, le(r.Mask))
+		}
+		back, err := parseProcNetRoute(strings.NewReader(w))
+		if err != nil || !cmp.Equal(back, rs, cmpopts.EquateEmpty(), cmp.Comparer(func(a, b netip.Addr) bool { return a == b })) {
+			t.Fatalf("written back as %q: %+v, %v; want %+v", w, back, err, rs)
 		}
 	})
 }

@@ -1,6 +1,10 @@
 package blockdev
 
 import (
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -115,14 +119,50 @@ func FuzzParseDev(f *testing.F) {
 	})
 }
 
+// FuzzParseUint: a number is accepted only when the trimmed text is its decimal
+// digits (leading zeros aside), and its error stays short whatever the input.
 func FuzzParseUint(f *testing.F) {
 	f.Add([]byte("2343043072\n"))
-	f.Fuzz(func(t *testing.T, b []byte) { _, _ = ParseUint(b) })
+	f.Add([]byte("  007 \n"))
+	f.Add([]byte("18446744073709551616"))
+	f.Add([]byte("+1"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := ParseUint(b)
+		if err != nil {
+			if len(err.Error()) > 250 { // 40 bytes of input, each at most 4 quoted
+				t.Fatalf("error of %d bytes: %.200q", len(err.Error()), err)
+			}
+			return
+		}
+		digits := strings.TrimLeft(strings.TrimSpace(string(b)), "0")
+		if want := strconv.FormatUint(v, 10); digits != want && !(v == 0 && digits == "") {
+			t.Fatalf("%q read as %d", b, v)
+		}
+		if again, err := ParseUint([]byte(strconv.FormatUint(v, 10) + "\n")); err != nil || again != v {
+			t.Fatalf("%d written and read back: %d, %v", v, again, err)
+		}
+	})
 }
 
+// FuzzParseUevent: the pairs written back as KEY=VALUE lines read back the same, and
+// no key is empty or holds "=" or a newline.
 func FuzzParseUevent(f *testing.F) {
 	f.Add([]byte("MAJOR=8\nMINOR=1\nDEVNAME=sda1\nDEVTYPE=partition\nPARTN=1\n"))
-	f.Fuzz(func(t *testing.T, b []byte) { _ = ParseUevent(b) })
+	f.Add([]byte(" A = b=c \n\n=x\nnoequals\r\nA=again\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m := ParseUevent(b)
+		var lines []string
+		for k, v := range m {
+			if k == "" || strings.ContainsAny(k, "=\n") || strings.Contains(v, "\n") {
+				t.Fatalf("pair %q=%q", k, v)
+			}
+			lines = append(lines, k+"="+v)
+		}
+		sort.Strings(lines)
+		if back := ParseUevent([]byte(strings.Join(lines, "\n"))); !reflect.DeepEqual(back, m) {
+			t.Fatalf("written back and read again: %q; want %q", back, m)
+		}
+	})
 }
 
 func TestMaybeCandidate(t *testing.T) {

@@ -7,12 +7,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/sms-agent/sms-agent/platform"
 )
 
@@ -248,10 +250,29 @@ func FuzzParseBlkidExport(f *testing.F) {
 func FuzzParseUdevData(f *testing.F) {
 	f.Add([]byte("S:disk/by-uuid/x\nE:ID_FS_TYPE=ext4\nE:ID_FS_UUID=x\nG:systemd\n"))
 	f.Add([]byte("E:ID_PART_TABLE_TYPE=gpt\nE:ID_PART_ENTRY_TYPE=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\n"))
+	f.Add([]byte("E:=empty key\nE:K=v=w\nS:\nX\nI:1\nE:noequals\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := ParseUdevData(b)
-		if err == nil {
-			_ = FromUdev(r)
+		if err != nil {
+			return
+		}
+		_ = FromUdev(r)
+		// The record written back as E: and S: lines reads back the same.
+		var w strings.Builder
+		keys := make([]string, 0, len(r.Env))
+		for k := range r.Env {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			w.WriteString("E:" + k + "=" + r.Env[k] + "\n")
+		}
+		for _, s := range r.Symlinks {
+			w.WriteString("S:" + s + "\n")
+		}
+		back, err := ParseUdevData([]byte(w.String()))
+		if err != nil || !cmp.Equal(back, r, cmpopts.EquateEmpty()) {
+			t.Fatalf("written back as %q and read again: %+v, %v; want %+v", w.String(), back, err, r)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package hostinfo
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/sms-agent/sms-agent/platform"
@@ -125,9 +126,25 @@ func TestParseMemTotal(t *testing.T) {
 	}
 }
 
+// FuzzParseOSRelease: what is read, written back as os-release(5) lines with quoted
+// and escaped values, reads back the same.
 func FuzzParseOSRelease(f *testing.F) {
 	f.Add([]byte("ID=debian\nVERSION_ID=\"12\"\n"))
-	f.Fuzz(func(t *testing.T, b []byte) { _ = ParseOSRelease(b) })
+	f.Add([]byte("# c\nNAME='Red Hat'\nPRETTY_NAME=\"a \\\"b\\\" \\\\ $c\"\nID_LIKE=\"rhel fedora\nID=\nID=x=y\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		o := ParseOSRelease(b)
+		esc := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "$", `\$`, "`", "\\`")
+		var w strings.Builder
+		for _, kv := range [][2]string{{"ID", o.ID}, {"ID_LIKE", o.IDLike}, {"NAME", o.Name}, {"VERSION_ID", o.VersionID}, {"PRETTY_NAME", o.PrettyName}} {
+			if strings.Contains(kv[1], "\n") {
+				t.Fatalf("%s holds a newline: %q", kv[0], kv[1])
+			}
+			w.WriteString(kv[0] + `="` + esc.Replace(kv[1]) + "\"\n")
+		}
+		if back := ParseOSRelease([]byte(w.String())); back != o {
+			t.Fatalf("written back as %q and read again: %+v; want %+v", w.String(), back, o)
+		}
+	})
 }
 
 func FuzzParseCPUList(f *testing.F) {

@@ -1,7 +1,10 @@
 package mounts
 
 import (
+	"fmt"
 	"os"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -196,12 +199,46 @@ func FuzzParseMountInfo(f *testing.F) {
 	})
 }
 
+// FuzzParseMounts: the entries written back as /proc/mounts lines (every byte that
+// is not printable ASCII, and the backslash, escaped as \ooo, as the kernel does for
+// space, tab, newline and backslash) read back the same; there are never more entries
+// than lines.
 func FuzzParseMounts(f *testing.F) {
 	f.Add(readTestdata(f, "facter/proc_self_mounts"))
+	f.Add([]byte("/dev/sda1 /mnt/a\\040b ext4 rw 0 0\n\n\\134x \\ y\\0 z\\\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ms, err := ParseMounts(b)
-		if err == nil {
-			_ = Collapse(ms)
+		if err != nil {
+			return
+		}
+		_ = Collapse(ms)
+		if n := strings.Count(string(b), "\n") + 1; len(ms) > n {
+			t.Fatalf("%d entries from %d lines", len(ms), n)
+		}
+		esc := func(s string) string {
+			var w strings.Builder
+			for i := 0; i < len(s); i++ {
+				if c := s[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+					fmt.Fprintf(&w, "\\%03o", c)
+				} else {
+					w.WriteByte(c)
+				}
+			}
+			return w.String()
+		}
+		var w strings.Builder
+		for _, m := range ms {
+			fmt.Fprintf(&w, "%s %s %s %s 0 0\n", esc(m.Source), esc(m.MountPoint), esc(m.FSType), m.Options)
+		}
+		back, err := ParseMounts([]byte(w.String()))
+		if err != nil || len(back) != len(ms) {
+			t.Fatalf("written back as %q: %d entries, %v; want %d", w.String(), len(back), err, len(ms))
+		}
+		for i := range ms {
+			back[i].ID = ms[i].ID // the line number: blank lines are not written back
+			if !reflect.DeepEqual(back[i], ms[i]) {
+				t.Fatalf("entry %d read back as %+v; want %+v", i, back[i], ms[i])
+			}
 		}
 	})
 }
