@@ -365,10 +365,34 @@ func (s *cliSandbox) interrupt(sig syscall.Signal, env []string, ready func(stde
 	return code, stderr.String(), took
 }
 
-// zeros is an endless reader of zero bytes.
-type zeros struct{}
-
-func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+// bigCapture writes a capture holding sys/block/ and a file of mib MiB of zeros. The
+// gzip stream is one member for the tar headers, then one member of 1 MiB of zeros
+// written mib times, then the tar trailer (zeros too): a gzip reader reads the members
+// as one stream, and the test compresses 1 MiB, not 1000.
+func bigCapture(t *testing.T, p string, mib int) string {
+	var hdr bytes.Buffer
+	tw := tar.NewWriter(&hdr)
+	tw.WriteHeader(&tar.Header{Name: "sys/block/", Typeflag: tar.TypeDir, Mode: 0o755})
+	tw.WriteHeader(&tar.Header{Name: "sys/big", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(mib) << 20})
+	member := func(b []byte) []byte {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+		zw.Write(b)
+		zw.Close()
+		return buf.Bytes()
+	}
+	out := member(hdr.Bytes())
+	mb := member(make([]byte, 1<<20))
+	for i := 0; i < mib; i++ {
+		out = append(out, mb...)
+	}
+	out = append(out, member(make([]byte, 1024))...)
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	if err := os.WriteFile(p, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
 
 // TestCLIInterrupt sends SIGINT or SIGTERM to the agent while it unpacks a replay,
 // waits for a FIFO's reader, and waits between retries or for an answer: it must exit
@@ -377,23 +401,8 @@ func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
 func TestCLIInterrupt(t *testing.T) {
 	s := newCLISandbox(t)
 	tmp := s.path("tmp")
-	// A capture that takes seconds to unpack: 1000 MiB of zeros (1.2 MB compressed).
-	big := s.path("in/big.tar.gz")
-	os.MkdirAll(filepath.Dir(big), 0o755)
-	f, err := os.Create(big)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw, _ := gzip.NewWriterLevel(f, gzip.BestSpeed)
-	tw := tar.NewWriter(zw)
-	tw.WriteHeader(&tar.Header{Name: "sys/block/", Typeflag: tar.TypeDir, Mode: 0o755})
-	tw.WriteHeader(&tar.Header{Name: "sys/big", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1000 << 20})
-	if _, err := io.CopyN(tw, zeros{}, 1000<<20); err != nil {
-		t.Fatal(err)
-	}
-	tw.Close()
-	zw.Close()
-	f.Close()
+	// A capture that takes seconds to unpack: 1000 MiB of zeros, in 1 MB (see bigCapture).
+	big := bigCapture(t, s.path("in/big.tar.gz"), 1000)
 	fifo := s.path("out.fifo")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
