@@ -14,8 +14,9 @@ all: lint test build
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/sms-agent ./cmd/sms-agent
 
+# With the race detector, as CI runs it (it needs cgo: a C compiler, gcc).
 test:
-	$(GO) test ./...
+	$(GO) test -race ./...
 
 # Real block devices: needs root, loop devices and the tools .ci/run installs.
 e2e:
