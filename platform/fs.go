@@ -127,27 +127,38 @@ func (f FS) readFile(p string) ([]byte, error) {
 		}
 		return readFileRaw(f.Path(p), MaxFileSize)
 	}
-	// Only a regular file is opened: in a replayed tree a named pipe would block the
-	// open and a device node could act when opened (checked before and after).
-	st, err := f.dir.Stat(rel(p))
+	fh, err := openRegularIn(f.dir, rel(p))
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	return io.ReadAll(io.LimitReader(fh, MaxFileSize))
+}
+
+// openRegularInStat opens name below root for reading if it is a regular file; in a
+// replayed tree a named pipe would block the open and a device node could act when
+// opened, so the file is stat'ed through the root first, opened without blocking and
+// checked again. openRegularIn is this, or a faster way to the same on Linux.
+func openRegularInStat(root *os.Root, name string) (*os.File, error) {
+	st, err := root.Stat(name)
 	if err != nil {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
 		return nil, notRegular{st.Mode()}
 	}
-	fh, err := f.dir.OpenFile(rel(p), os.O_RDONLY|oNonblock, 0)
+	fh, err := root.OpenFile(name, os.O_RDONLY|oNonblock, 0)
 	if err != nil {
 		return nil, err
 	}
-	defer fh.Close()
 	if st, err := fh.Stat(); err != nil || !st.Mode().IsRegular() {
+		fh.Close()
 		if err == nil {
 			err = notRegular{st.Mode()}
 		}
 		return nil, err
 	}
-	return io.ReadAll(io.LimitReader(fh, MaxFileSize))
+	return fh, nil
 }
 
 func (f FS) readDir(p string) ([]string, error) {

@@ -4,7 +4,9 @@ package platform
 
 import (
 	"errors"
+	"os"
 	"sort"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
@@ -72,4 +74,38 @@ func openRetry(p string, flags int) (int, error) {
 			return fd, err
 		}
 	}
+}
+
+// openRegularIn opens name below root for reading if it is a regular file, resolving
+// the path through the root once: with O_PATH, which opens no device and waits for no
+// named pipe, then fstat, then the same inode opened for reading through
+// /proc/self/fd. A final symbolic link (O_PATH does not follow it) or a host without
+// /proc takes the slower openRegularInStat.
+func openRegularIn(root *os.Root, name string) (*os.File, error) {
+	pf, err := root.OpenFile(name, unix.O_PATH, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer pf.Close()
+	fd := int(pf.Fd())
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, err
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFREG:
+	case unix.S_IFLNK:
+		return openRegularInStat(root, name)
+	default:
+		fi, err := pf.Stat()
+		if err != nil {
+			return nil, err
+		}
+		return nil, notRegular{fi.Mode()}
+	}
+	f, err := os.OpenFile("/proc/self/fd/"+strconv.Itoa(fd), os.O_RDONLY|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return openRegularInStat(root, name)
+	}
+	return f, nil
 }

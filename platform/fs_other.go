@@ -29,3 +29,7 @@ func readDirRaw(p string) ([]string, error) {
 	sort.Strings(names)
 	return names, nil
 }
+
+func openRegularIn(root *os.Root, name string) (*os.File, error) {
+	return openRegularInStat(root, name)
+}
