@@ -175,6 +175,7 @@ func TestCLIBadInput(t *testing.T) {
 	absLink := tarGz(t, s.path("in/abs.tar.gz"),
 		tar.Header{Name: "sys/", Typeflag: tar.TypeDir},
 		tar.Header{Name: "sys/l", Typeflag: tar.TypeSymlink, Linkname: d})
+	inv := s.write("in/inv.json", e2eInventory, 0o644)
 	os.Mkdir(s.path("out-dir"), 0o755)
 	dangling := s.path("out-dangling")
 	os.Symlink(s.path("nowhere"), dangling)
@@ -222,6 +223,7 @@ func TestCLIBadInput(t *testing.T) {
 		{[]string{"discover", "--from", s.path("missing.tar.gz")}, 2, "discover: --from " + s.path("missing.tar.gz") + ": no such file or directory" + see("discover")},
 		{[]string{"plan", "--from", fifo + ".json"}, 2, "plan: --from " + fifo + ".json: no such file or directory" + see("plan")},
 		{[]string{"plan", "--from", "/dev/null.json"}, 2, "plan: --from /dev/null.json: no such file or directory" + see("plan")},
+		{[]string{"check", "--offline", "--from", inv, "--facts", fifo}, 2, "check: --facts " + fifo + ": it is a named pipe (FIFO)" + see("check")},
 		{[]string{"discover", "--from", chain}, 1, "discover: --from " + chain + ": entry a/x: mkdirat a: statat a: path escapes from parent"},
 		{[]string{"discover", "--from", absLink}, 1, "discover: --from " + absLink + ": entry sys/l: symbolic link to " + d + " leaves the capture"},
 		{[]string{"task", "list", "--config", "/etc"}, 2, "task list: /etc: not a config file: it is a directory"},
