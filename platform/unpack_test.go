@@ -233,3 +233,23 @@ func TestOpenCaptureCancelled(t *testing.T) {
 		t.Errorf("still tracked: %v", temps.paths)
 	}
 }
+
+func TestQuote(t *testing.T) {
+	long := strings.Repeat("é", 150) // 300 bytes: cut at a rune boundary
+	for _, tt := range []struct{ in, quote, value string }{
+		{"/dev/sdb", "/dev/sdb", `"/dev/sdb"`},
+		{"", `""`, `""`},
+		{"a b", "a b", `"a b"`},
+		{"a\nb", `"a\nb"`, `"a\nb"`},
+		{`say "x"`, `"say \"x\""`, `"say \"x\""`},
+		{"\xff", `"\xff"`, `"\xff"`},
+		{long, `"` + strings.Repeat("é", 100) + `"…`, `"` + strings.Repeat("é", 100) + `"…`},
+	} {
+		if got := Quote(tt.in); got != tt.quote {
+			t.Errorf("Quote(%.20q) = %s; want %s", tt.in, got, tt.quote)
+		}
+		if got := QuoteValue(tt.in); got != tt.value {
+			t.Errorf("QuoteValue(%.20q) = %s; want %s", tt.in, got, tt.value)
+		}
+	}
+}
