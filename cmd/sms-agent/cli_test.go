@@ -27,8 +27,9 @@ import (
 	"github.com/sms-agent/sms-agent/agent/smsfake"
 )
 
-// cliSandbox is a directory the binary runs in: HOME, TMPDIR and the working
-// directory are below it, and every input a case names is too.
+// cliSandbox is a directory the binary runs in: HOME, TMPDIR, the working directory
+// and the config file (SMS_AGENT_CONFIG, empty) are below it, and every input a case
+// names is too.
 type cliSandbox struct {
 	t   *testing.T
 	bin string
@@ -42,6 +43,7 @@ func newCLISandbox(t *testing.T) *cliSandbox {
 			t.Fatal(err)
 		}
 	}
+	s.write("home/empty.conf", "", 0o600) // SMS_AGENT_CONFIG: never the machine's config
 	return s
 }
 
@@ -66,7 +68,8 @@ func (s *cliSandbox) write(name, content string, mode os.FileMode) string {
 func (s *cliSandbox) command(ctx context.Context, env []string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, s.bin, args...)
 	cmd.Dir = s.path("work")
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + s.path("home"), "TMPDIR=" + s.path("tmp")}, env...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + s.path("home"), "TMPDIR=" + s.path("tmp"),
+		"SMS_AGENT_CONFIG=" + s.path("home/empty.conf")}, env...)
 	return cmd
 }
 

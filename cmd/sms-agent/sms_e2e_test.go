@@ -84,6 +84,7 @@ func newE2E(t *testing.T, cfg smsfake.Config) *e2e {
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
 	e.write("inv.json", e2eInventory, 0o644)
+	e.write("empty.conf", "", 0o600) // SMS_AGENT_CONFIG: never the machine's /etc/sms-agent/sms.conf
 	e.write("facts.json", e2eFacts, 0o644)
 	return e
 }
@@ -106,7 +107,7 @@ func (e *e2e) run(env []string, args ...string) (int, string, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, e.bin, args...)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + e.dir}, env...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + e.dir, "SMS_AGENT_CONFIG=" + filepath.Join(e.dir, "empty.conf")}, env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -71,7 +71,7 @@ func (o *smsOptions) register(fs *flag.FlagSet) {
 // registerConfig registers --config alone, for a command that takes only the config
 // keys of its own flags (plan).
 func (o *smsOptions) registerConfig(fs *flag.FlagSet) {
-	fs.StringVar(&o.config, "config", "", "config file (key = value; must be mode 0600); default "+defaultConfigPath+" when it exists")
+	fs.StringVar(&o.config, "config", "", "config file (key = value; must be mode 0600); default $SMS_AGENT_CONFIG, else "+defaultConfigPath+" when it exists")
 }
 
 // load reads the config file and applies its values to the flags not given on the
@@ -79,6 +79,9 @@ func (o *smsOptions) registerConfig(fs *flag.FlagSet) {
 // naming the file and the line (*sms.ConfigError): a usage error, exit 2.
 func (o *smsOptions) load(a *app, fs *flag.FlagSet) error {
 	path := o.config
+	if path == "" {
+		path = strings.TrimSpace(a.Getenv("SMS_AGENT_CONFIG"))
+	}
 	if path == "" {
 		if _, err := os.Lstat(defaultConfigPath); err == nil {
 			path = defaultConfigPath

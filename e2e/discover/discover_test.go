@@ -23,7 +23,7 @@ import (
 	"github.com/sms-agent/sms-agent/agent/inventory"
 )
 
-var agentBin string
+var agentBin, agentConfig string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "sms-agent-e2e-bin-")
@@ -32,6 +32,12 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	agentBin = filepath.Join(dir, "sms-agent")
+	// The agent reads SMS_AGENT_CONFIG, not the machine's /etc/sms-agent/sms.conf.
+	agentConfig = filepath.Join(dir, "empty.conf")
+	if err := os.WriteFile(agentConfig, nil, 0o600); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	// Built as `make build` builds the shipped binary (static, trimmed paths).
 	build := exec.Command("go", "build", "-trimpath", "-o", agentBin, "../../cmd/sms-agent")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -63,6 +69,7 @@ func agentRun(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	defer cancel()
 	var o, e strings.Builder
 	cmd := exec.CommandContext(ctx, agentBin, args...)
+	cmd.Env = append(os.Environ(), "SMS_AGENT_CONFIG="+agentConfig)
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
 	if ctx.Err() != nil {
