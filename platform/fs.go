@@ -191,29 +191,28 @@ func (f FS) readlink(p string) (string, error) {
 	return f.dir.Readlink(rel(p))
 }
 
-func (f FS) stat(p string) (fs.FileInfo, error) {
+func (f FS) stat(p string) (fs.FileInfo, error) { return f.statAt(p, true) }
+
+func (f FS) lstat(p string) (fs.FileInfo, error) { return f.statAt(p, false) }
+
+// statAt stats the host path p, following a final symbolic link when follow is set.
+func (f FS) statAt(p string, follow bool) (fs.FileInfo, error) {
 	switch {
 	case f.err != nil:
 		return nil, f.err
-	case f.dir == nil:
+	case f.dir == nil && follow:
 		return os.Stat(f.Path(p))
+	case f.dir == nil:
+		return os.Lstat(f.Path(p))
+	case follow:
+		return f.dir.Stat(rel(p))
 	}
-	return f.dir.Stat(rel(p))
+	return f.dir.Lstat(rel(p))
 }
 
 func (f FS) isDir(p string) bool {
 	st, err := f.stat(p)
 	return err == nil && st.IsDir()
-}
-
-func (f FS) lstat(p string) (fs.FileInfo, error) {
-	switch {
-	case f.err != nil:
-		return nil, f.err
-	case f.dir == nil:
-		return os.Lstat(f.Path(p))
-	}
-	return f.dir.Lstat(rel(p))
 }
 
 func unwrapPathError(err error) error {

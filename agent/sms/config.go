@@ -136,8 +136,11 @@ var ErrConfigPermissions = errors.New("config file must be private")
 // not checked). Every error names the file, and the line when there is one.
 func ReadConfigFile(path string, euid int) (*ConfigFile, error) {
 	f, err := platform.OpenRegular(path)
+	if errors.Is(err, platform.ErrNotRegular) {
+		err = fmt.Errorf("not a config file: %w", err)
+	}
 	if err != nil {
-		return nil, &ConfigError{Path: path, Err: fmt.Errorf("not a config file: %w", err)}
+		return nil, &ConfigError{Path: path, Err: err}
 	}
 	defer f.Close()
 	fi, err := f.Stat()

@@ -222,17 +222,20 @@ func (v optIntValue) Set(s string) error {
 
 func (optIntValue) Type() string { return "N" }
 
-// enumValue is one of a few words, matched without regard to case.
-type enumValue struct {
-	p       *string
-	allowed []string
-}
+// stringPtr is the String method of the flag values that keep a string.
+type stringPtr struct{ p *string }
 
-func (v enumValue) String() string {
+func (v stringPtr) String() string {
 	if v.p == nil {
 		return ""
 	}
 	return *v.p
+}
+
+// enumValue is one of a few words, matched without regard to case.
+type enumValue struct {
+	stringPtr
+	allowed []string
 }
 
 func (v enumValue) Set(s string) error {
@@ -250,18 +253,11 @@ func (v enumValue) Type() string { return strings.Join(v.allowed, "|") }
 // typeVar is --type: the migration type, MIGRATE_FILE by default.
 func typeVar(fs *flag.FlagSet, p *string, usage string) {
 	*p = sms.TypeFile
-	fs.Var(enumValue{p, []string{sms.TypeFile, sms.TypeBlock}}, "type", usage)
+	fs.Var(enumValue{stringPtr{p}, []string{sms.TypeFile, sms.TypeBlock}}, "type", usage)
 }
 
 // ipValue is an IP address (IPv4 or IPv6, no zone).
-type ipValue struct{ p *string }
-
-func (v ipValue) String() string {
-	if v.p == nil {
-		return ""
-	}
-	return *v.p
-}
+type ipValue struct{ stringPtr }
 
 func (v ipValue) Set(s string) error {
 	a, err := netip.ParseAddr(strings.TrimSpace(s))
@@ -274,18 +270,12 @@ func (v ipValue) Set(s string) error {
 
 func (ipValue) Type() string { return "IP" }
 
-// listValue is a comma-separated list with at least one item, each passing check.
+// listValue is a comma-separated list of names (of disks, partitions, LVs) with at
+// least one item, each printable, without white space, at most 255 bytes.
 type listValue struct {
-	p     *string
-	what  string // "disks, like /dev/sdb,/dev/sdc"
-	check func(string) error
-}
-
-func (v listValue) String() string {
-	if v.p == nil {
-		return ""
-	}
-	return *v.p
+	stringPtr
+	what string // "disks, like /dev/sdb,/dev/sdc"
+	item string // "a disk name (want /dev/NAME)"
 }
 
 func (v listValue) Set(s string) error {
@@ -294,7 +284,7 @@ func (v listValue) Set(s string) error {
 		return errors.New("want a comma-separated list of " + v.what)
 	}
 	for _, it := range items {
-		if err := v.check(it); err != nil && len(items) > 1 {
+		if err := checkName(it, v.item); err != nil && len(items) > 1 {
 			return fmt.Errorf("%s: %w", platform.QuoteValue(it), err)
 		} else if err != nil {
 			return err
@@ -306,35 +296,34 @@ func (v listValue) Set(s string) error {
 
 func (listValue) Type() string { return "LIST" }
 
-// checkDiskName accepts what can name a disk: /dev/NAME or NAME, printable, short.
-func checkDiskName(s string) error {
-	name := strings.TrimPrefix(s, "/dev/")
-	ok := name != "" && len(name) <= 255 && !strings.Contains(name, "/")
-	for _, r := range name {
+// checkName accepts what can name a disk, a partition or an LV ("/dev/sdb", "vg/lv"):
+// printable, without white space, at most 255 bytes; else "not <item>".
+func checkName(s, item string) error {
+	ok := strings.TrimPrefix(s, "/dev/") != "" && len(s) <= 255
+	for _, r := range s {
 		ok = ok && unicode.IsPrint(r) && !unicode.IsSpace(r)
 	}
 	if !ok {
-		return errors.New("not a disk name (want /dev/NAME)")
+		return errors.New("not " + item)
 	}
 	return nil
 }
 
+const diskName = "a disk name (want /dev/NAME)"
+
 func diskListVar(fs *flag.FlagSet, p *string, name, usage string) {
-	fs.Var(listValue{p: p, what: "disks, like /dev/sdb,/dev/sdc", check: checkDiskName}, name, usage)
+	fs.Var(listValue{stringPtr{p}, "disks, like /dev/sdb,/dev/sdc", diskName}, name, usage)
+}
+
+func excludeListVar(fs *flag.FlagSet, p *string, usage string) {
+	fs.Var(listValue{stringPtr{p}, "disks, partitions or LVs, like /dev/sdb,/dev/sdc1,vg0/data", "a disk, partition or LV name (/dev/NAME or VG/LV)"}, "exclude", usage)
 }
 
 // checkedValue is a string that must pass check (a region, an endpoint, a proxy).
 type checkedValue struct {
-	p     *string
+	stringPtr
 	typ   string
 	check func(string) error
-}
-
-func (v checkedValue) String() string {
-	if v.p == nil {
-		return ""
-	}
-	return *v.p
 }
 
 func (v checkedValue) Set(s string) error {
@@ -349,18 +338,18 @@ func (v checkedValue) Set(s string) error {
 func (v checkedValue) Type() string { return v.typ }
 
 func regionVar(fs *flag.FlagSet, p *string, usage string) {
-	fs.Var(checkedValue{p, "REGION", sms.CheckRegion}, "region", usage)
+	fs.Var(checkedValue{stringPtr{p}, "REGION", sms.CheckRegion}, "region", usage)
 }
 
 func endpointVar(fs *flag.FlagSet, p *string, name, service, usage string) {
-	fs.Var(checkedValue{p, "URL", func(s string) error {
+	fs.Var(checkedValue{stringPtr{p}, "URL", func(s string) error {
 		_, err := sms.Endpoint(service, "", s)
 		return withoutSubject(err, service+" endpoint")
 	}}, name, usage)
 }
 
 func proxyVar(fs *flag.FlagSet, p *string, usage string) {
-	fs.Var(checkedValue{p, "URL", func(s string) error {
+	fs.Var(checkedValue{stringPtr{p}, "URL", func(s string) error {
 		_, err := sms.ProxyFunc(s, "")
 		return withoutSubject(err, "proxy")
 	}}, "proxy", usage)
@@ -416,7 +405,7 @@ func parseDiskIDs(s string) (map[string]string, error) {
 		if !ok || k == "" || v == "" {
 			err = errors.New("want DISK=ID")
 		} else {
-			err = checkDiskName(k)
+			err = checkName(k, diskName)
 		}
 		if err != nil && len(items) > 1 {
 			return nil, fmt.Errorf("%s: %w", platform.QuoteValue(p), err)

@@ -232,7 +232,7 @@ type hostInput struct {
 func (h *hostInput) register(fs *flag.FlagSet) {
 	h.hostOptions.register(fs)
 	fs.Lookup("from").Usage = "build from a capture (.tar.gz or root directory) or an inventory JSON file ('discover --json') instead of this host"
-	diskListVar(fs, &h.exclude, "exclude", "comma-separated disks to leave out of the migration")
+	excludeListVar(fs, &h.exclude, "comma-separated disks to leave out of the migration")
 	fs.StringVar(&h.facts, "facts", "", "JSON file of host facts (networks, has_rsync, ...; docs/sms.md) instead of reading them")
 }
 

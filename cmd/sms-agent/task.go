@@ -57,7 +57,7 @@ func runTaskCreate(ctx context.Context, a *app, args []string) int {
 	fs.StringVar(&f.sourceID, "source-id", "", "the registered source's id (skips registration; required with --dry-run)")
 	fs.StringVar(&f.targetVMID, "target-vm-id", "", "id of an existing target VM (default: SMS creates one)")
 	fs.StringVar(&f.targetName, "target-name", "", "target VM name (default the source's name)")
-	fs.Var(ipValue{&f.migrationIP}, "migration-ip", "IP of the target VM to migrate to (not needed when SMS creates it)")
+	fs.Var(ipValue{stringPtr{&f.migrationIP}}, "migration-ip", "IP of the target VM to migrate to (not needed when SMS creates it)")
 	fs.StringVar(&f.templateID, "vm-template-id", "", "template SMS uses to create the target VM")
 	fs.Var(optIntValue{&f.priority, 0, 65535}, "priority", "task priority 0-65535 (SMS default 1)")
 	fs.Var(diskIDsValue{&f.diskIDs}, "disk-ids", "target disk ids of an existing VM: /dev/vda=ID,/dev/vdb=ID")
