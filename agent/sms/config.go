@@ -263,8 +263,8 @@ func LoadCredentials(cfg map[string]string, getenv func(string) string) (Credent
 	return c, nil
 }
 
-// CheckRegion fails unless region looks like a region name (ap-southeast-3).
-func CheckRegion(region string) error {
+// checkRegion fails unless region looks like a region name (ap-southeast-3).
+func checkRegion(region string) error {
 	if !regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`).MatchString(region) {
 		return errors.New("not a region name like ap-southeast-3")
 	}
@@ -276,7 +276,7 @@ func CheckRegion(region string) error {
 // for a loopback host (the fake, tests).
 func Endpoint(service, region, override string) (*url.URL, error) {
 	if override == "" {
-		if err := CheckRegion(region); err != nil {
+		if err := checkRegion(region); err != nil {
 			return nil, fmt.Errorf("region %s: %w (or give the %s endpoint)", platform.QuoteValue(region), err, service)
 		}
 		override = "https://" + service + "." + region + ".myhuaweicloud.com"

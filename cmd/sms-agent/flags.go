@@ -319,7 +319,7 @@ func excludeListVar(fs *flag.FlagSet, p *string, usage string) {
 	fs.Var(listValue{stringPtr{p}, "disks, partitions or LVs, like /dev/sdb,/dev/sdc1,vg0/data", "a disk, partition or LV name (/dev/NAME or VG/LV)"}, "exclude", usage)
 }
 
-// checkedValue is a string that must pass check (a region, an endpoint, a proxy).
+// checkedValue is a string that must pass check (an endpoint, a proxy).
 type checkedValue struct {
 	stringPtr
 	typ   string
@@ -336,10 +336,6 @@ func (v checkedValue) Set(s string) error {
 }
 
 func (v checkedValue) Type() string { return v.typ }
-
-func regionVar(fs *flag.FlagSet, p *string, usage string) {
-	fs.Var(checkedValue{stringPtr{p}, "REGION", sms.CheckRegion}, "region", usage)
-}
 
 func endpointVar(fs *flag.FlagSet, p *string, name, service, usage string) {
 	fs.Var(checkedValue{stringPtr{p}, "URL", func(s string) error {

@@ -54,7 +54,7 @@ type smsOptions struct {
 
 func (o *smsOptions) register(fs *flag.FlagSet) {
 	o.registerConfig(fs)
-	regionVar(fs, &o.region, "region, e.g. ap-southeast-3 (endpoints https://sms.<region>.myhuaweicloud.com, https://iam.<region>...)")
+	fs.StringVar(&o.region, "region", "", "region, e.g. ap-southeast-3 (endpoints https://sms.<region>.myhuaweicloud.com, https://iam.<region>...)")
 	endpointVar(fs, &o.endpoint, "endpoint", "sms", "SMS endpoint URL (overrides the region's; http:// only for loopback)")
 	endpointVar(fs, &o.iamEndpoint, "iam-endpoint", "iam", "IAM endpoint URL for password authentication (overrides the region's)")
 	fs.StringVar(&o.projectID, "project-id", "", "project id (default HUAWEICLOUD_SDK_PROJECT_ID)")
