@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -53,13 +54,22 @@ func TestExecRunner(t *testing.T) {
 	}
 }
 
+func liveEnv() LiveEnv {
+	return LiveEnv{Env: []string{"LC_ALL=C", "PATH=/usr/bin:/bin"}}
+}
+
 func TestRecordReplay(t *testing.T) {
-	rec := &RecordRunner{Inner: runner()}
+	rec := NewRecorder(NewLive(liveEnv()))
+	run := ProbeRunner{P: rec}
 	ctx := context.Background()
-	_, _ = rec.Run(ctx, Command{Argv: []string{"sh", "-c", "echo hi; exit 3"}})
-	_, _ = rec.Run(ctx, Command{Argv: []string{"no-such-tool-sms", "x"}})
-	_, _ = rec.Run(ctx, Command{Argv: []string{"sleep", "5"}, Timeout: 50 * time.Millisecond})
-	rp := NewReplayRunner(rec.Recorded())
+	_, _ = run.Run(ctx, Command{Argv: []string{"sh", "-c", "echo hi; exit 3"}})
+	_, _ = run.Run(ctx, Command{Argv: []string{"no-such-tool-sms", "x"}})
+	_, _ = run.Run(ctx, Command{Argv: []string{"sleep", "5"}, Timeout: 50 * time.Millisecond})
+	recs, errs := rec.Records()
+	if len(errs) != 0 || len(recs[CommandProbe.Name]) != 3 {
+		t.Fatalf("records %v, errors %v", recs, errs)
+	}
+	rp := ProbeRunner{P: NewReplay(recs)}
 	res, err := rp.Run(ctx, Command{Argv: []string{"sh", "-c", "echo hi; exit 3"}})
 	var ee *ExitError
 	if !errors.As(err, &ee) || ee.Code != 3 || string(res.Stdout) != "hi\n" {
@@ -147,20 +157,21 @@ func TestCaptureRoundTrip(t *testing.T) {
 		}
 	}
 	var buf bytes.Buffer
-	m := Manifest{Created: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Privileged: true,
-		Commands: []RecordedCommand{{Argv: []string{"blkid"}, Stdout: "x"}}}
-	// A tree search answered and one refused, recorded as `capture` records them.
+	// A command, a tree search answered and one refused, recorded as `capture` records them.
 	key := BtrfsSearchKey{TreeID: 1, MinObjectID: 6, MaxObjectID: 6, MinType: 84, MaxType: 84, NrItems: 16}
 	item := append(make([]byte, BtrfsSearchHeaderSize), 1, 2, 3)
 	item[28] = 3 // len of the item after the header
-	rsearch := &RecordBtrfsSearch{Inner: fakeSearch{"/srv": {NrItems: 1, Buf: item}}}
-	if _, err := rsearch.BtrfsTreeSearch("/srv", key); err != nil {
-		t.Fatal(err)
+	var recs []ProbeRecord
+	for _, mnt := range []string{"/srv", "/home"} {
+		res, err := fakeSearch{"/srv": {NrItems: 1, Buf: item}}.BtrfsTreeSearch(mnt, key)
+		r, e := ProbeRecordOf(BtrfsSearchProbe, BtrfsSearchQuery{Mount: mnt, Search: key}, res, err)
+		must(e)
+		recs = append(recs, r)
 	}
-	if _, err := rsearch.BtrfsTreeSearch("/home", key); err == nil {
-		t.Fatal("search of an unknown mount answered")
-	}
-	m.BtrfsSearches = rsearch.Recorded()
+	blkid, err := ProbeRecordOf(CommandProbe, Command{Argv: []string{"blkid"}}, CommandOutput{Stdout: "x"}, nil)
+	must(err)
+	m := Manifest{Created: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Privileged: true,
+		Probes: map[string][]ProbeRecord{CommandProbe.Name: {blkid}, BtrfsSearchProbe.Name: recs}}
 	must(WriteCapture(&buf, NewFS(root), rec, m))
 	arch := filepath.Join(t.TempDir(), "c.tar.gz")
 	must(os.WriteFile(arch, buf.Bytes(), 0o600))
@@ -189,10 +200,14 @@ func TestCaptureRoundTrip(t *testing.T) {
 	if rfs.Exists("/sys/devices/pci0000:00/block/sda/secret") {
 		t.Error("a file discovery never read was captured")
 	}
-	if c.Manifest == nil || !c.Manifest.Privileged || c.Manifest.Format != CaptureFormat || len(c.Manifest.Commands) != 1 {
+	if c.Manifest == nil || !c.Manifest.Privileged || c.Manifest.Format != CaptureFormat || c.Manifest.OS != OSLinux ||
+		c.Manifest.Version != CaptureVersion || len(c.Manifest.Probes[CommandProbe.Name]) != 1 {
 		t.Errorf("manifest %+v", c.Manifest)
 	}
 	h := c.Host(time.Now)
+	if res, err := h.Run.Run(context.Background(), Command{Argv: []string{"blkid"}}); err != nil || string(res.Stdout) != "x" {
+		t.Errorf("replayed command: %+v, %v", res, err)
+	}
 	if res, err := h.BtrfsSearch.BtrfsTreeSearch("/srv", key); err != nil || res.NrItems != 1 || !bytes.Equal(res.Buf, item) {
 		t.Errorf("replayed search: %+v, %v", res, err)
 	}
@@ -239,19 +254,26 @@ func TestOpenCaptureRefusesEscapes(t *testing.T) {
 
 func FuzzParseManifest(f *testing.F) {
 	f.Add([]byte(`{"format":"sms-agent-capture","version":1,"commands":[{"argv":["blkid"],"stdout":"x","exit_code":2}],"statfs":[{"path":"/","error":"timed out after 2s"}]}`))
+	f.Add([]byte(`{"format":"sms-agent-capture","version":2,"os":"windows","probes":{"command":[{"key":["blkid"],"answer":{"stdout":"x","exit_code":2}}],"statfs":[{"key":"/","error":{"message":"timed out after 2s","kind":"timeout"}}]}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := ParseManifest(b)
 		if err != nil {
 			return
 		}
-		r := NewReplayRunner(m.Commands)
-		for _, c := range m.Commands {
-			if len(c.Argv) > 0 {
-				_, _ = r.Run(context.Background(), Command{Argv: c.Argv})
+		p := NewReplay(m.Probes)
+		for _, r := range m.Probes[CommandProbe.Name] {
+			var argv []string
+			if json.Unmarshal(r.Key, &argv) == nil && len(argv) > 0 {
+				_, _ = ProbeRunner{P: p}.Run(context.Background(), Command{Argv: argv})
 			}
 		}
-		for _, o := range m.Statfs {
-			_ = o.Error()
+		for _, r := range m.Probes[StatfsProbe.Name] {
+			var path string
+			if json.Unmarshal(r.Key, &path) == nil {
+				for _, o := range StatfsAll(context.Background(), p, []StatfsQuery{{Path: path}}) {
+					_ = o.Error()
+				}
+			}
 		}
 	})
 }
@@ -317,9 +339,9 @@ func FuzzParseStatLine(f *testing.F) {
 }
 
 // TestRecordRunnerWaitsForExit: a capture keeps the real exit code and all of stderr,
-// so RecordRunner waits for the exit even of a command whose output is complete early;
+// so a recording waits for the exit even of a command whose output is complete early;
 // the plain ExecRunner returns early and says so.
-func TestRecordRunnerWaitsForExit(t *testing.T) {
+func TestRecordingWaitsForExit(t *testing.T) {
 	if _, err := os.Stat("/bin/sh"); err != nil {
 		t.Skip("no /bin/sh")
 	}
@@ -335,13 +357,14 @@ func TestRecordRunnerWaitsForExit(t *testing.T) {
 	if err != nil || !res.Early || string(res.Stdout) != "done\n" || len(res.Stderr) != 0 {
 		t.Fatalf("exec: %+v, %v; want the early answer", res, err)
 	}
-	rec := &RecordRunner{Inner: exec}
-	res, err = rec.Run(context.Background(), c)
+	rec := NewRecorder(NewLive(LiveEnv{SearchPath: exec.SearchPath, Env: exec.Env}))
+	res, err = ProbeRunner{P: rec}.Run(context.Background(), c)
 	var ee *ExitError
 	if !errors.As(err, &ee) || res.Early || res.ExitCode != 3 || string(res.Stderr) != "late\n" {
 		t.Fatalf("record: %+v, %v; want exit 3 with stderr", res, err)
 	}
-	if got := rec.Recorded(); len(got) != 1 || got[0].ExitCode != 3 || got[0].Stderr != "late\n" {
+	recs, _ := rec.Records()
+	if got := recs[CommandProbe.Name]; len(got) != 1 || string(got[0].Answer) != `{"stdout":"done\n","stderr":"late\n","exit_code":3}` {
 		t.Errorf("recorded %+v", got)
 	}
 }

@@ -48,21 +48,17 @@ func splitList(s string) []string {
 
 // liveHost is this machine, read through the real runner and the statfs helper child.
 func (a *app) liveHost(statfsTimeout time.Duration) platform.Host {
-	h := platform.Host{
-		FS: platform.NewFS("/"),
-		Run: platform.ExecRunner{
-			SearchPath: platform.DefaultSearchPath,
-			Env:        []string{"LC_ALL=C", "PATH=" + strings.Join(platform.DefaultSearchPath, ":")},
-		},
-		Statfs:      platform.HelperStatfs{Argv: []string{a.Exe, "__statfs"}, Timeout: statfsTimeout},
-		BtrfsSearch: platform.LiveBtrfsSearch{},
-		Now:         time.Now,
-		Privileged:  a.Euid == 0,
-		Live:        true,
+	env := platform.LiveEnv{
+		SearchPath:    platform.DefaultSearchPath,
+		Env:           []string{"LC_ALL=C", "PATH=" + strings.Join(platform.DefaultSearchPath, ":")},
+		StatfsHelper:  []string{a.Exe, "__statfs"},
+		StatfsTimeout: statfsTimeout,
 	}
 	if stat, err := (platform.ExecRunner{}).LookPath("stat"); err == nil {
-		h.StatfsLocal = platform.CoreutilsStatfs{Path: stat, Timeout: statfsTimeout}
+		env.StatPath = stat
 	}
+	h := platform.NewHost(platform.NewFS("/"), platform.NewLive(env), time.Now)
+	h.Privileged, h.Live = a.Euid == 0, true
 	return h
 }
 
@@ -176,16 +172,9 @@ func runCapture(ctx context.Context, a *app, args []string) int {
 		a.errorf("capture: --from cannot be used with capture (it records this host)")
 		return exitUsage
 	}
-	h, _, _, _ := a.openHost(o) // live: cannot fail
+	live, _, _, _ := a.openHost(o) // live: cannot fail
 	frec := platform.NewFileRecorder()
-	rrun := &platform.RecordRunner{Inner: h.Run}
-	rstat := &platform.RecordStatfs{Inner: h.Statfs}
-	rsearch := &platform.RecordBtrfsSearch{Inner: h.BtrfsSearch}
-	h.FS, h.Run, h.Statfs, h.BtrfsSearch = h.FS.WithRecorder(frec), rrun, rstat, rsearch
-	rlocal := &platform.RecordStatfs{Inner: h.StatfsLocal}
-	if h.StatfsLocal != nil {
-		h.StatfsLocal = rlocal
-	}
+	h, rec := live.Recording(frec)
 	created := time.Now().UTC().Truncate(time.Second)
 	inv, err := inventory.Discover(ctx, h, inventory.Options{Devices: o.deviceList(), CommandTimeout: o.commandTimeout})
 	if err != nil {
@@ -195,9 +184,11 @@ func runCapture(ctx context.Context, a *app, args []string) int {
 	// The host facts a registration needs (network files, boot loader, tools) are
 	// recorded too, and the interface addresses, which no file holds.
 	sms.FactReader{FS: h.FS}.Gather()
-	m := platform.Manifest{Created: created, AgentVersion: a.Version, Privileged: h.Privileged,
-		Commands: rrun.Recorded(), Statfs: append(rstat.Recorded(), rlocal.Recorded()...), BtrfsSearches: rsearch.Recorded()}
-	sort.Slice(m.Statfs, func(i, j int) bool { return m.Statfs[i].Path < m.Statfs[j].Path })
+	probes, encErrs := rec.Records()
+	for _, err := range encErrs {
+		fmt.Fprintf(a.Stderr, "warning: capture: %v (not recorded)\n", err)
+	}
+	m := platform.Manifest{Created: created, AgentVersion: a.Version, Privileged: h.Privileged, OS: h.OS, Probes: probes}
 	if ifs, err := sms.LiveInterfaces(); err == nil {
 		m.Interfaces = sms.ToCapture(ifs)
 	} else {
@@ -207,9 +198,26 @@ func runCapture(ctx context.Context, a *app, args []string) int {
 		a.errorf("capture: write %s: %v", out, err)
 		return exitFailure
 	}
-	fmt.Fprintf(a.Stderr, "wrote %s: %d disks, %d mounts, %d commands, %d statfs answers\n",
-		out, len(inv.Disks), len(inv.Mounts), len(m.Commands), len(m.Statfs))
+	fmt.Fprintf(a.Stderr, "wrote %s: %d disks, %d mounts, probe answers: %s\n",
+		out, len(inv.Disks), len(inv.Mounts), probeCounts(m.Probes))
 	return a.reportWarnings(inv.Warnings)
+}
+
+// probeCounts says how many answers of each probe a capture holds ("command 3, statfs 5").
+func probeCounts(probes map[string][]platform.ProbeRecord) string {
+	names := make([]string, 0, len(probes))
+	for n := range probes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]string, 0, len(names))
+	for _, n := range names {
+		parts = append(parts, fmt.Sprintf("%s %d", n, len(probes[n])))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // writeFileAtomic writes path through a temporary file in the same directory, synced
