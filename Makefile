@@ -7,7 +7,12 @@ BENCHTIME ?= 1s
 # Every package with fuzz targets; each target runs for FUZZTIME.
 FUZZ_PKGS := $(shell $(GO) list ./... 2>/dev/null)
 
-.PHONY: all build test e2e fuzz bench lint cross clean
+# The Windows tests run under Wine in a chroot (tools/wine/README.md); as root only.
+WINE_CHROOT ?= /srv/wine-trixie
+export WINE_CHROOT
+WINE_RUN  := $(CURDIR)/tools/wine/run-under-wine.sh
+
+.PHONY: all build test test-windows e2e fuzz bench lint cross clean
 
 all: lint test build
 
@@ -16,6 +21,15 @@ build:
 
 test:
 	$(GO) test ./...
+	@if [ "$$(id -u)" = 0 ] && [ -s "$(WINE_CHROOT)/root/.wine/system.reg" ]; then \
+	  $(MAKE) --no-print-directory test-windows; \
+	else \
+	  echo "test-windows: skipped: no Wine chroot at $(WINE_CHROOT) (enable: sudo tools/wine/setup-wine-chroot.sh, then sudo make test)"; \
+	fi
+
+# The unit tests built for Windows, run under Wine.
+test-windows:
+	WINE_BINDS=$(CURDIR) GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) test -count=1 -exec $(WINE_RUN) ./...
 
 # Real block devices: needs root, loop devices and the tools .ci/run installs.
 e2e:

@@ -188,6 +188,11 @@ func ParseManifest(b []byte) (*Manifest, error) {
 	return &m, nil
 }
 
+// ErrCaptureUnstorable: this system cannot lay the capture out as files (Windows cannot
+// name files with ':' or, without privileges, make the symlinks of a Linux /sys tree).
+// Replay such a capture on Linux.
+var ErrCaptureUnstorable = errors.New("this system cannot store the capture's files (replay Linux captures on Linux)")
+
 // maxUnpacked bounds what an archive may unpack to.
 const maxUnpacked = 1 << 30
 
@@ -218,6 +223,9 @@ func unpack(archive, dir string) error {
 		if path.IsAbs(name) || name == ".." || strings.HasPrefix(name, "../") {
 			return fmt.Errorf("entry %q escapes the capture", h.Name)
 		}
+		if err := storable(name); err != nil {
+			return err
+		}
 		dst := filepath.Join(dir, filepath.FromSlash(name))
 		switch h.Typeflag {
 		case tar.TypeDir:
@@ -234,6 +242,11 @@ func unpack(archive, dir string) error {
 			}
 			if err := os.Symlink(t, dst); err != nil {
 				return err
+			}
+			// Some systems report success and store nothing usable (Wine) or a link that
+			// does not resolve the way Linux does: the replay would silently miss devices.
+			if got, err := os.Readlink(dst); err != nil || filepath.ToSlash(got) != t {
+				return fmt.Errorf("symlink %s: %w", name, ErrCaptureUnstorable)
 			}
 		case tar.TypeReg:
 			total += h.Size

@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/sms-agent/sms-agent/platform"
+
+	"github.com/sms-agent/sms-agent/internal/capturetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden inventories in testdata/hosts")
@@ -60,11 +61,7 @@ func devicesFor(t *testing.T, archive string) []string {
 
 func replay(t testing.TB, archive string, devices []string) []byte {
 	t.Helper()
-	c, err := platform.OpenCapture(archive, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := capturetest.Open(t, archive)
 	h := c.Host(func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) })
 	inv, err := Discover(context.Background(), h, Options{Devices: devices})
 	if err != nil {

@@ -8,17 +8,13 @@ import (
 	"time"
 
 	"github.com/sms-agent/sms-agent/agent/inventory"
-	"github.com/sms-agent/sms-agent/platform"
+	"github.com/sms-agent/sms-agent/internal/capturetest"
 )
 
 // replayHost discovers a captured host of testdata/hosts.
 func replayHost(t *testing.T, name string) *inventory.Inventory {
 	t.Helper()
-	c, err := platform.OpenCapture("../../testdata/hosts/"+name+".tar.gz", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := capturetest.Open(t, "../../testdata/hosts/"+name+".tar.gz")
 	inv, err := inventory.Discover(context.Background(), c.Host(time.Now), inventory.Options{})
 	if err != nil {
 		t.Fatal(err)
