@@ -56,6 +56,8 @@ type LiveEnv struct {
 	// StatfsTimeout bounds the questions a stuck filesystem could leave unanswered:
 	// statfs, and on Windows the volume queries.
 	StatfsTimeout time.Duration
+	// CommandTimeout bounds a slow service's answer (Windows' WMI), as it does commands.
+	CommandTimeout time.Duration
 	// Recording is set while a capture is taken: commands then wait for their exit
 	// (Command.Complete is ignored), so that the real exit code and all of stderr are kept.
 	Recording bool
@@ -361,4 +363,56 @@ func ProbeRecordOf[Q, A any](probe Probe[Q, A], q Q, a A, err error) (ProbeRecor
 	c := &call[Q, A]{p: probe, qs: []Q{q}, as: []Answer[A]{{Value: a, Err: err}}}
 	_, rec, e := c.encode(0)
 	return rec, e
+}
+
+// AnswerEach answers every question with f, one after the other: a Live function for
+// calls that cannot hang.
+func AnswerEach[Q, A any](qs []Q, f func(Q) (A, error)) []Answer[A] {
+	out := make([]Answer[A], len(qs))
+	for i, q := range qs {
+		out[i].Value, out[i].Err = f(q)
+	}
+	return out
+}
+
+// AnswerWithin answers every question with f concurrently and gives them together at
+// most timeout (0: 2s): a question still unanswered then fails with ErrTimeout, and its
+// goroutine is left behind. A call stuck on a dead volume cannot be cancelled, and
+// waiting for it is the hang this avoids.
+func AnswerWithin[Q, A any](ctx context.Context, timeout time.Duration, qs []Q, f func(Q) (A, error)) []Answer[A] {
+	if timeout <= 0 {
+		timeout = 2 * time.Second
+	}
+	out := make([]Answer[A], len(qs))
+	type result struct {
+		i int
+		a Answer[A]
+	}
+	ch := make(chan result, len(qs)) // buffered: a late answer never blocks its goroutine
+	for i, q := range qs {
+		go func() {
+			v, err := f(q)
+			ch <- result{i, Answer[A]{Value: v, Err: err}}
+		}()
+	}
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	done := make([]bool, len(qs))
+wait:
+	for range qs {
+		select {
+		case r := <-ch:
+			out[r.i], done[r.i] = r.a, true
+		case <-timer.C:
+			break wait
+		case <-ctx.Done():
+			break wait
+		}
+	}
+	for i := range out {
+		if !done[i] {
+			out[i].Err = fmt.Errorf("%w after %s", ErrTimeout, timeout)
+		}
+	}
+	return out
 }
