@@ -49,6 +49,9 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 	if opt.CommandTimeout <= 0 {
 		opt.CommandTimeout = platform.DefaultCommandTimeout
 	}
+	if h.OS == platform.OSWindows {
+		return discoverWindows(ctx, h, opt)
+	}
 	d := &discovery{h: h, opt: opt}
 	var wg sync.WaitGroup
 

@@ -47,6 +47,7 @@ func BuildTargetServer(inv *inventory.Inventory, opts TargetOptions) (TargetServ
 		return ts, nil, err
 	}
 	ts.VolumeGroups, ts.BtrfsList = vgs, btrfs
+	windowsTargetFields(&ts, inv.Host)
 	return ts, warns, nil
 }
 
@@ -178,6 +179,7 @@ func BuildSourceBody(inv *inventory.Inventory, facts HostFacts, opts SourceOptio
 	}
 	warns = append(warns, w...)
 	b.VolumeGroups, b.BtrfsList = vgs, btrfs
+	windowsSourceFields(b, h)
 	return b, warns, nil
 }
 
@@ -207,7 +209,7 @@ func serverDisk(d inventory.Disk) ServerDisk {
 	for _, p := range d.PhysicalVolumes {
 		pv := PhysicalVolume{
 			DeviceUse: p.DeviceUse, FileSystem: p.FileSystem, Index: ptr(int64(p.Index)),
-			MountPoint: p.MountPoint, Name: p.Name, Size: ptr(p.Size), UUID: p.UUID,
+			MountPoint: p.MountPoint, Name: p.Name, Size: ptr(p.Size), UUID: p.UUID, SizePerCluster: sizePerCluster(p),
 		}
 		if p.Usage != nil {
 			pv.UsedSize, pv.InodeSize, pv.InodeNums = ptr(p.UsedSize), ptr(p.InodeSize), ptr(p.InodeNums)

@@ -47,18 +47,19 @@ func splitList(s string) []string {
 }
 
 // liveHost is this machine, read through the real runner and the statfs helper child.
-func (a *app) liveHost(statfsTimeout time.Duration) platform.Host {
+func (a *app) liveHost(o hostOptions) platform.Host {
 	env := platform.LiveEnv{
-		SearchPath:    platform.DefaultSearchPath,
-		Env:           []string{"LC_ALL=C", "PATH=" + strings.Join(platform.DefaultSearchPath, ":")},
-		StatfsHelper:  []string{a.Exe, "__statfs"},
-		StatfsTimeout: statfsTimeout,
+		SearchPath:     platform.DefaultSearchPath,
+		Env:            []string{"LC_ALL=C", "PATH=" + strings.Join(platform.DefaultSearchPath, ":")},
+		StatfsHelper:   []string{a.Exe, "__statfs"},
+		StatfsTimeout:  o.statfsTimeout,
+		CommandTimeout: o.commandTimeout,
 	}
 	if stat, err := (platform.ExecRunner{}).LookPath("stat"); err == nil {
 		env.StatPath = stat
 	}
 	h := platform.NewHost(platform.NewFS("/"), platform.NewLive(env), time.Now)
-	h.Privileged, h.Live = a.Euid == 0, true
+	h.Privileged, h.Live, h.OS = a.Privileged, true, a.OS
 	return h
 }
 
@@ -66,7 +67,7 @@ func (a *app) liveHost(statfsTimeout time.Duration) platform.Host {
 // the capture, for what it holds beyond the host: its manifest). done releases it.
 func (a *app) openHost(o hostOptions) (h platform.Host, c *platform.Capture, done func(), err error) {
 	if o.from == "" {
-		return a.liveHost(o.statfsTimeout), nil, func() {}, nil
+		return a.liveHost(o), nil, func() {}, nil
 	}
 	if c, err = platform.OpenCapture(o.from, a.TempDir); err != nil {
 		return platform.Host{}, nil, nil, err
@@ -181,18 +182,25 @@ func runCapture(ctx context.Context, a *app, args []string) int {
 		a.errorf("capture: %v", err)
 		return exitFailure
 	}
-	// The host facts a registration needs (network files, boot loader, tools) are
-	// recorded too, and the interface addresses, which no file holds.
-	sms.FactReader{FS: h.FS}.Gather()
+	// The host facts a registration needs (network files, boot loader, tools; Windows'
+	// adapters) are recorded too, and the interface addresses, which no file holds.
+	if h.OS == platform.OSWindows {
+		sms.WindowsFacts(ctx, h.Probes)
+	} else {
+		sms.FactReader{FS: h.FS}.Gather()
+	}
 	probes, encErrs := rec.Records()
 	for _, err := range encErrs {
 		fmt.Fprintf(a.Stderr, "warning: capture: %v (not recorded)\n", err)
 	}
 	m := platform.Manifest{Created: created, AgentVersion: a.Version, Privileged: h.Privileged, OS: h.OS, Probes: probes}
-	if ifs, err := sms.LiveInterfaces(); err == nil {
-		m.Interfaces = sms.ToCapture(ifs)
-	} else {
-		fmt.Fprintf(a.Stderr, "warning: capture: network interfaces: %v\n", err)
+	// On Windows the adapters and their addresses are the windows.adapters_addresses probe's.
+	if h.OS != platform.OSWindows {
+		if ifs, err := sms.LiveInterfaces(); err == nil {
+			m.Interfaces = sms.ToCapture(ifs)
+		} else {
+			fmt.Fprintf(a.Stderr, "warning: capture: network interfaces: %v\n", err)
+		}
 	}
 	if err := writeFileAtomic(out, func(w io.Writer) error { return platform.WriteCapture(w, h.FS, frec, m) }); err != nil {
 		a.errorf("capture: write %s: %v", out, err)

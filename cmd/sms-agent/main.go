@@ -13,6 +13,7 @@ import (
 var version = "dev"
 
 func main() {
+	setupProcess()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, newApp(), os.Args[1:])
 	stop()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sms-agent/sms-agent/agent/inventory"
 	"github.com/sms-agent/sms-agent/agent/sms"
+	"github.com/sms-agent/sms-agent/platform"
 )
 
 // defaultConfigPath is read when --config is not given and the file exists.
@@ -246,6 +247,12 @@ func (h *hostInput) load(ctx context.Context, a *app, wantFacts bool) (*inventor
 	case !wantFacts:
 	case h.facts != "":
 		facts, err = readFacts(h.facts)
+	case host.OS == platform.OSWindows:
+		var w []string
+		facts, w = sms.WindowsFacts(ctx, host.Probes)
+		for _, s := range w {
+			warns = append(warns, "host facts: "+s)
+		}
 	default:
 		r := sms.FactReader{FS: host.FS}
 		switch {
