@@ -14,7 +14,6 @@ import (
 	"github.com/shirou/gopsutil/v4/mem"
 	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/registry"
-	"golang.org/x/sys/windows/svc/mgr"
 
 	"github.com/sms-agent/sms-agent/platform"
 )
@@ -98,17 +97,27 @@ func liveService(_ context.Context, _ platform.LiveEnv, qs []string) []platform.
 		if err != nil {
 			return Service{}, fmt.Errorf("OpenServiceW %s: %w", name, err)
 		}
-		s := &mgr.Service{Name: name, Handle: h}
-		defer s.Close()
-		cfg, err := s.Config()
+		defer windows.CloseServiceHandle(h)
+		// QueryServiceConfigW alone: mgr.Service.Config also asks QueryServiceConfig2W for
+		// the description, which Wine refuses (ERROR_INVALID_LEVEL).
+		var cfg *windows.QUERY_SERVICE_CONFIG
+		for size := uint32(1024); ; {
+			buf := make([]byte, size)
+			cfg = (*windows.QUERY_SERVICE_CONFIG)(unsafe.Pointer(&buf[0]))
+			err = windows.QueryServiceConfig(h, cfg, size, &size)
+			if errors.Is(err, windows.ERROR_INSUFFICIENT_BUFFER) && size <= 1<<20 {
+				continue
+			}
+			break
+		}
 		if err != nil {
 			return Service{}, fmt.Errorf("QueryServiceConfigW %s: %w", name, err)
 		}
-		st, err := s.Query()
-		if err != nil {
+		var st windows.SERVICE_STATUS
+		if err := windows.QueryServiceStatus(h, &st); err != nil {
 			return Service{}, fmt.Errorf("QueryServiceStatus %s: %w", name, err)
 		}
-		return Service{Exists: true, StartType: cfg.StartType, State: uint32(st.State)}, nil
+		return Service{Exists: true, StartType: cfg.StartType, State: st.CurrentState}, nil
 	})
 }
 
