@@ -27,9 +27,11 @@ test:
 	  echo "test-windows: skipped: no Wine chroot at $(WINE_CHROOT) (enable: sudo tools/wine/setup-wine-chroot.sh, then sudo make test)"; \
 	fi
 
-# The unit tests built for Windows, run under Wine.
+# The unit tests built for Windows, run under Wine; then the built .exe under Wine
+# (e2e/wine: discover, capture replayed on Linux, request bodies, the service manager).
 test-windows:
 	WINE_BINDS=$(CURDIR) GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) test -count=1 -exec $(WINE_RUN) ./...
+	$(GO) test -tags wine -count=1 -v -timeout 10m ./e2e/wine/
 
 # Real block devices: needs root, loop devices and the tools .ci/run installs.
 e2e:
@@ -51,6 +53,7 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./e2e/...
+	$(GO) vet -tags wine ./e2e/wine/...
 	GOOS=windows $(GO) vet ./...
 
 cross:
