@@ -123,23 +123,24 @@ func serviceStart(s *winhost.Service) string {
 // strings alone do not tell them apart: they come out hyperv.
 func CloudPlatform(manufacturer, product, biosVendor string) string {
 	all := strings.ToLower(manufacturer + "|" + product + "|" + biosVendor)
-	switch {
-	case strings.Contains(all, "huawei"):
-		return "hw"
-	case strings.Contains(all, "alibaba"):
-		return "ali"
-	case strings.Contains(all, "amazon ec2"):
-		return "aws"
-	case strings.Contains(all, "google"):
-		return "gcp"
-	case strings.Contains(all, "tencent"):
-		return "tencent"
-	case strings.Contains(all, "vmware"):
-		return "vmware"
-	case strings.Contains(all, "microsoft corporation") && strings.Contains(all, "virtual machine"):
-		return "hyperv"
+	for _, p := range cloudPlatforms {
+		if strings.Contains(all, p.needle) && strings.Contains(all, p.and) {
+			return p.platform
+		}
 	}
 	return ""
+}
+
+// cloudPlatforms: what the SMBIOS strings contain (lower case; both needle and and), in
+// the order they are tried.
+var cloudPlatforms = []struct{ needle, and, platform string }{
+	{"huawei", "", "hw"},
+	{"alibaba", "", "ali"},
+	{"amazon ec2", "", "aws"},
+	{"google", "", "gcp"},
+	{"tencent", "", "tencent"},
+	{"vmware", "", "vmware"},
+	{"microsoft corporation", "virtual machine", "hyperv"},
 }
 
 // GPT partition types and MBR partition types the mapping names.

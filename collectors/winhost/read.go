@@ -56,67 +56,30 @@ func Read(ctx context.Context, p platform.Prober) Info {
 			f()
 		}()
 	}
+	run(func() { ask(ctx, p, HostnameProbe, None{}, &info.Hostname, "hostname", fail) })
 	run(func() {
-		var err error
-		if info.Hostname, err = platform.Ask(ctx, p, HostnameProbe, None{}); err != nil {
-			fail("hostname", err)
-		}
+		ask(ctx, p, PlatformProbe, None{}, &info.Platform, "product name (gopsutil host.PlatformInformation)", fail)
 	})
 	run(func() {
-		var err error
-		if info.Platform, err = platform.Ask(ctx, p, PlatformProbe, None{}); err != nil {
-			fail("product name (gopsutil host.PlatformInformation)", err)
-		}
+		ask(ctx, p, KernelVersionProbe, None{}, &info.KernelVersion, "kernel version (gopsutil host.KernelVersion)", fail)
+		info.KernelVersion = KernelVersion(info.KernelVersion)
 	})
 	run(func() {
-		v, err := platform.Ask(ctx, p, KernelVersionProbe, None{})
-		if err != nil {
-			fail("kernel version (gopsutil host.KernelVersion)", err)
-		}
-		info.KernelVersion = KernelVersion(v)
+		ask(ctx, p, KernelArchProbe, None{}, &info.Arch, "architecture (gopsutil host.KernelArch)", fail)
+	})
+	run(func() { ask(ctx, p, CPUCountProbe, true, &info.CPUs, "CPUs (gopsutil cpu.Counts)", fail) })
+	run(func() {
+		var total uint64
+		ask(ctx, p, MemoryProbe, None{}, &total, "memory (gopsutil mem.VirtualMemory)", fail)
+		info.MemoryBytes = int64(min(total, 1<<63-1))
 	})
 	run(func() {
-		var err error
-		if info.Arch, err = platform.Ask(ctx, p, KernelArchProbe, None{}); err != nil {
-			fail("architecture (gopsutil host.KernelArch)", err)
-		}
-	})
-	run(func() {
-		var err error
-		if info.CPUs, err = platform.Ask(ctx, p, CPUCountProbe, true); err != nil {
-			fail("CPUs (gopsutil cpu.Counts)", err)
-		}
-	})
-	run(func() {
-		v, err := platform.Ask(ctx, p, MemoryProbe, None{})
-		if err != nil {
-			fail("memory (gopsutil mem.VirtualMemory)", err)
-		}
-		info.MemoryBytes = int64(min(v, 1<<63-1))
-	})
-	run(func() {
-		t, err := platform.Ask(ctx, p, FirmwareTypeProbe, None{})
-		if err != nil {
-			fail("firmware (GetFirmwareType)", err)
-		}
+		var t uint32
+		ask(ctx, p, FirmwareTypeProbe, None{}, &t, "firmware (GetFirmwareType)", fail)
 		info.Firmware = FirmwareName(t)
 	})
-	run(func() {
-		v, err := platform.Ask(ctx, p, ElevatedProbe, None{})
-		if err != nil {
-			fail("administrator rights", err)
-			return
-		}
-		info.Elevated = &v
-	})
-	run(func() {
-		v, err := platform.Ask(ctx, p, ServiceProbe, "VSS")
-		if err != nil {
-			fail("VSS service", err)
-			return
-		}
-		info.VSS = &v
-	})
+	run(func() { info.Elevated = askPtr(ctx, p, ElevatedProbe, None{}, "administrator rights", fail) })
+	run(func() { info.VSS = askPtr(ctx, p, ServiceProbe, "VSS", "VSS service", fail) })
 	run(func() {
 		regs := []RegistryValue{{BIOSKey, "SystemManufacturer"}, {BIOSKey, "SystemProductName"}, {BIOSKey, "BIOSVendor"}}
 		as := platform.AskAll(ctx, p, RegistryProbe, regs)
@@ -138,6 +101,26 @@ func Read(ctx context.Context, p platform.Prober) Info {
 	})
 	wg.Wait()
 	return info
+}
+
+// ask stores probe's answer to q in dst, or says what could not be read.
+func ask[Q, A any](ctx context.Context, p platform.Prober, probe platform.Probe[Q, A], q Q, dst *A, what string, fail func(string, error)) {
+	v, err := platform.Ask(ctx, p, probe, q)
+	if err != nil {
+		fail(what, err)
+		return
+	}
+	*dst = v
+}
+
+// askPtr is probe's answer to q, nil when it could not be read (and says so).
+func askPtr[Q, A any](ctx context.Context, p platform.Prober, probe platform.Probe[Q, A], q Q, what string, fail func(string, error)) *A {
+	v, err := platform.Ask(ctx, p, probe, q)
+	if err != nil {
+		fail(what, err)
+		return nil
+	}
+	return &v
 }
 
 // driverFiles says whether the virtio storage and network drivers are installed in the

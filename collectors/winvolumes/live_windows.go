@@ -51,11 +51,7 @@ func liveFindVolumes(_ context.Context, _ platform.LiveEnv, qs []None) []platfor
 }
 
 func liveVolumePaths(ctx context.Context, env platform.LiveEnv, qs []string) []platform.Answer[[]string] {
-	return platform.AnswerWithin(ctx, env.StatfsTimeout, qs, func(vol string) ([]string, error) {
-		p, err := windows.UTF16PtrFromString(vol)
-		if err != nil {
-			return nil, err
-		}
+	return onVolumes(ctx, env, qs, "GetVolumePathNamesForVolumeNameW", func(p *uint16) ([]string, error) {
 		for n := uint32(1024); ; n *= 2 {
 			buf := make([]uint16, n)
 			var got uint32
@@ -65,7 +61,7 @@ func liveVolumePaths(ctx context.Context, env platform.LiveEnv, qs []string) []p
 				continue
 			}
 			if err != nil {
-				return nil, callError("GetVolumePathNamesForVolumeNameW", vol, err)
+				return nil, err
 			}
 			return ParseMultiSz(buf[:min(got, n)]), nil
 		}
@@ -82,49 +78,49 @@ func liveDriveType(_ context.Context, _ platform.LiveEnv, qs []string) []platfor
 	})
 }
 
-func liveVolumeInformation(ctx context.Context, env platform.LiveEnv, qs []string) []platform.Answer[VolumeInformation] {
-	return platform.AnswerWithin(ctx, env.StatfsTimeout, qs, func(vol string) (VolumeInformation, error) {
+// onVolumes asks call of every volume concurrently, within the statfs timeout.
+func onVolumes[A any](ctx context.Context, env platform.LiveEnv, qs []string, call string, f func(vol *uint16) (A, error)) []platform.Answer[A] {
+	return platform.AnswerWithin(ctx, env.StatfsTimeout, qs, func(vol string) (A, error) {
+		var zero A
 		p, err := windows.UTF16PtrFromString(vol)
 		if err != nil {
-			return VolumeInformation{}, err
+			return zero, err
 		}
-		name, fs := make([]uint16, windows.MAX_PATH+1), make([]uint16, windows.MAX_PATH+1)
-		var v VolumeInformation
-		if err := windows.GetVolumeInformation(p, &name[0], uint32(len(name)), &v.VolumeSerialNumber,
-			&v.MaximumComponentLength, &v.FileSystemFlags, &fs[0], uint32(len(fs))); err != nil {
-			return VolumeInformation{}, callError("GetVolumeInformationW", vol, err)
+		v, err := f(p)
+		if err != nil {
+			return zero, callError(call, vol, err)
 		}
-		v.VolumeName, v.FileSystemName = windows.UTF16ToString(name), windows.UTF16ToString(fs)
 		return v, nil
 	})
 }
 
+func liveVolumeInformation(ctx context.Context, env platform.LiveEnv, qs []string) []platform.Answer[VolumeInformation] {
+	return onVolumes(ctx, env, qs, "GetVolumeInformationW", func(p *uint16) (VolumeInformation, error) {
+		name, fs := make([]uint16, windows.MAX_PATH+1), make([]uint16, windows.MAX_PATH+1)
+		var v VolumeInformation
+		err := windows.GetVolumeInformation(p, &name[0], uint32(len(name)), &v.VolumeSerialNumber,
+			&v.MaximumComponentLength, &v.FileSystemFlags, &fs[0], uint32(len(fs)))
+		v.VolumeName, v.FileSystemName = windows.UTF16ToString(name), windows.UTF16ToString(fs)
+		return v, err
+	})
+}
+
 func liveFreeSpaceEx(ctx context.Context, env platform.LiveEnv, qs []string) []platform.Answer[DiskFreeSpaceEx] {
-	return platform.AnswerWithin(ctx, env.StatfsTimeout, qs, func(vol string) (DiskFreeSpaceEx, error) {
-		p, err := windows.UTF16PtrFromString(vol)
-		if err != nil {
-			return DiskFreeSpaceEx{}, err
-		}
+	return onVolumes(ctx, env, qs, "GetDiskFreeSpaceExW", func(p *uint16) (DiskFreeSpaceEx, error) {
 		var f DiskFreeSpaceEx
-		if err := windows.GetDiskFreeSpaceEx(p, &f.FreeBytesAvailableToCaller, &f.TotalNumberOfBytes, &f.TotalNumberOfFreeBytes); err != nil {
-			return DiskFreeSpaceEx{}, callError("GetDiskFreeSpaceExW", vol, err)
-		}
-		return f, nil
+		err := windows.GetDiskFreeSpaceEx(p, &f.FreeBytesAvailableToCaller, &f.TotalNumberOfBytes, &f.TotalNumberOfFreeBytes)
+		return f, err
 	})
 }
 
 func liveFreeSpace(ctx context.Context, env platform.LiveEnv, qs []string) []platform.Answer[DiskFreeSpace] {
-	return platform.AnswerWithin(ctx, env.StatfsTimeout, qs, func(vol string) (DiskFreeSpace, error) {
-		p, err := windows.UTF16PtrFromString(vol)
-		if err != nil {
-			return DiskFreeSpace{}, err
-		}
+	return onVolumes(ctx, env, qs, "GetDiskFreeSpaceW", func(p *uint16) (DiskFreeSpace, error) {
 		var f DiskFreeSpace
 		r, _, err := procGetDiskFreeSpaceW.Call(uintptr(unsafe.Pointer(p)), uintptr(unsafe.Pointer(&f.SectorsPerCluster)),
 			uintptr(unsafe.Pointer(&f.BytesPerSector)), uintptr(unsafe.Pointer(&f.NumberOfFreeClusters)),
 			uintptr(unsafe.Pointer(&f.TotalNumberOfClusters)))
 		if r == 0 {
-			return DiskFreeSpace{}, callError("GetDiskFreeSpaceW", vol, err)
+			return f, err
 		}
 		return f, nil
 	})

@@ -128,27 +128,13 @@ func Read(ctx context.Context, p platform.Prober) Snapshot {
 	for j, i := range askIdx {
 		vol := &s.Volumes[i]
 		vol.ExtentsAsked = true
-		if infos[j].Err == nil {
-			v := infos[j].Value
-			vol.Info = &v
-		}
-		if freeEx[j].Err == nil {
-			v := freeEx[j].Value
-			vol.FreeEx = &v
-		}
-		if free[j].Err == nil {
-			v := free[j].Value
-			vol.Free = &v
-		}
-		vol.InfoErr, vol.FreeExErr, vol.FreeErr = infos[j].Err, freeEx[j].Err, free[j].Err
+		vol.Info, vol.InfoErr = valueOf(infos[j])
+		vol.FreeEx, vol.FreeExErr = valueOf(freeEx[j])
+		vol.Free, vol.FreeErr = valueOf(free[j])
 		vol.Extents, vol.ExtentsErr = extents[j].Value, extents[j].Err
 	}
 	if len(bitlocker) == 1 {
-		if bitlocker[0].Err == nil {
-			b := bitlocker[0].Value
-			s.BitLocker = &b
-		}
-		s.BitLockerErr = bitlocker[0].Err
+		s.BitLocker, s.BitLockerErr = valueOf(bitlocker[0])
 	}
 	if dosErr != nil {
 		s.Errs = append(s.Errs, fmt.Errorf("list disks: %w", dosErr))
@@ -194,14 +180,11 @@ func readDisks(ctx context.Context, p platform.Prober, nums []uint32) []Disk {
 	var askIdx []int
 	for i, n := range nums {
 		d := &disks[i]
-		d.Number, d.DeviceErr = n, desc[i].Err
-		if desc[i].Err == nil {
-			v := desc[i].Value
-			d.Device = &v
-			if v.RemovableMedia {
-				d.Skipped = true
-				continue
-			}
+		d.Number = n
+		d.Device, d.DeviceErr = valueOf(desc[i])
+		if d.Device != nil && d.Device.RemovableMedia {
+			d.Skipped = true
+			continue
 		}
 		ask, askIdx = append(ask, n), append(askIdx, i)
 	}
@@ -218,25 +201,21 @@ func readDisks(ctx context.Context, p platform.Prober, nums []uint32) []Disk {
 	wg.Wait()
 	for j, i := range askIdx {
 		d := &disks[i]
-		d.LengthErr, d.LayoutErr, d.AlignmentErr, d.SeekErr = length[j].Err, layout[j].Err, align[j].Err, seek[j].Err
-		if length[j].Err == nil {
-			v := length[j].Value
-			d.Length = &v
-		}
-		if layout[j].Err == nil {
-			v := layout[j].Value
-			d.Layout = &v
-		}
-		if align[j].Err == nil {
-			v := align[j].Value
-			d.Alignment = &v
-		}
-		if seek[j].Err == nil {
-			v := seek[j].Value
-			d.SeekPenalty = &v
-		}
+		d.Length, d.LengthErr = valueOf(length[j])
+		d.Layout, d.LayoutErr = valueOf(layout[j])
+		d.Alignment, d.AlignmentErr = valueOf(align[j])
+		d.SeekPenalty, d.SeekErr = valueOf(seek[j])
 	}
 	return disks
+}
+
+// valueOf is an answer as a pointer (nil when the probe failed) and its error.
+func valueOf[A any](a platform.Answer[A]) (*A, error) {
+	if a.Err != nil {
+		return nil, a.Err
+	}
+	v := a.Value
+	return &v, nil
 }
 
 // otherDrives are the drive roots that no volume is mounted on (mapped network drives),
