@@ -176,6 +176,7 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 		Disks:         []Disk{},
 		VolumeGroups:  []VolumeGroup{},
 		BtrfsList:     []BtrfsFileSystem{},
+		Stacked:       []StackedDevice{},
 		Mounts:        []Mount{},
 	}
 	ix := newDeviceIndex(devs, ids.Props)
@@ -230,6 +231,7 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 	for _, dv := range disks {
 		inv.Disks = append(inv.Disks, d.disk(dv, ids.Props, byDev, roles))
 	}
+	inv.Stacked = stackedDevices(devs, stack, kernelNames(disks), ids.Props, byDev)
 	markBtrfsMembers(inv)
 	if len(d.needRoot) > 0 {
 		d.warn("privileges", fmt.Errorf("not running as root, so these are unknown: %s; run as root to read them", strings.Join(d.needRoot, "; ")))
@@ -564,6 +566,10 @@ func (d *discovery) disk(dv blockdev.Device, props map[string]fsid.Props, byDev 
 			Start: p.Start, Size: p.Size, PartUUID: pp.PartUUID, PartLabel: cmp.Or(pp.PartName, p.Name),
 			PartType: pp.PartType,
 		}
+		if isExtended(dv, p, pp) {
+			part.Extended = true
+			part.Size = d.extendedSize(dv, p, pp)
+		}
 		dm := byDev[p.KName]
 		part.MountPoint, part.OtherMountPoints, part.Usage = dm.where()
 		if u := part.Usage; u != nil {
@@ -604,6 +610,45 @@ func (d *discovery) disk(dv blockdev.Device, props map[string]fsid.Props, byDev 
 		out.DeviceUse = UseNormal
 	}
 	return out
+}
+
+// extendedTypes are the MBR types of an extended partition (DOS, Windows LBA, Linux).
+var extendedTypes = map[string]bool{"0x5": true, "0xf": true, "0x85": true}
+
+// isExtended reports whether p is an MBR extended partition: by its type, or, when the
+// table was not read, by what the kernel makes of one (a primary slot shown as at most
+// 2 sectors on a disk with logical partitions).
+func isExtended(dv blockdev.Device, p blockdev.Partition, pp fsid.Props) bool {
+	if pp.PartType != "" {
+		return pp.PartScheme == "dos" && extendedTypes[pp.PartType]
+	}
+	if p.Number > 4 || p.Size > 2*blockdev.SectorSize {
+		return false
+	}
+	for _, q := range dv.Partitions {
+		if q.Number > 4 {
+			return true
+		}
+	}
+	return false
+}
+
+// extendedSize is the extent of an extended partition: its table entry's size when the
+// table was read (blkid's PART_ENTRY_SIZE), else the span from its start to the end of
+// its last logical partition, with a warning (free space after that is not counted).
+// The kernel's 2 sectors (block/partitions/msdos.c) are never the answer.
+func (d *discovery) extendedSize(dv blockdev.Device, p blockdev.Partition, pp fsid.Props) int64 {
+	if pp.PartSize > 0 {
+		return pp.PartSize
+	}
+	end := p.Start + p.Size
+	for _, q := range dv.Partitions {
+		if q.Number > 4 && q.Start+q.Size > end {
+			end = q.Start + q.Size
+		}
+	}
+	d.warn("fsid", fmt.Errorf("extended partition /dev/%s: its partition table entry was not read; its size is taken from its logical partitions' span (%d bytes)", p.KName, end-p.Start))
+	return end - p.Start
 }
 
 // deviceStack knows what each block device is built on: a partition on its disk, a
@@ -749,6 +794,53 @@ func (d *discovery) onlySelected(inv *Inventory, stack deviceStack, disks []bloc
 		}
 	}
 	inv.BtrfsList = fss
+}
+
+// stackedDevices lists the dm and md devices that are not LVM's (LUKS mappings,
+// multipath maps, md arrays) and lie on the selected disks, with what they hold.
+func stackedDevices(devs []blockdev.Device, stack deviceStack, selected map[string]bool, props map[string]fsid.Props, byDev map[string]*deviceMounts) []StackedDevice {
+	out := []StackedDevice{}
+	for _, dv := range devs {
+		kind := stackedKind(dv)
+		if kind == "" || dv.Size == 0 {
+			continue
+		}
+		s := StackedDevice{Name: "/dev/" + dv.KName, KName: dv.KName, DMName: dv.DMName, Kind: kind, Size: dv.Size,
+			Slaves: []string{}, Disks: []string{}}
+		on := false
+		for _, k := range stack.disksOf(dv.KName) {
+			s.Disks = append(s.Disks, "/dev/"+k)
+			on = on || selected[k]
+		}
+		if !on {
+			continue
+		}
+		sort.Strings(s.Disks)
+		for _, k := range dv.Slaves {
+			s.Slaves = append(s.Slaves, "/dev/"+k)
+		}
+		dm := byDev[dv.KName]
+		s.MountPoint, s.OtherMountPoints, s.Usage = dm.where()
+		s.Identity = identity(props[dv.KName], dm.primaryOf())
+		out = append(out, s)
+	}
+	return out
+}
+
+// stackedKind classifies a dm or md device by its dm uuid's prefix (set by the tool
+// that made it: cryptsetup, multipathd, kpartx); "" for LVM's and for other devices.
+func stackedKind(dv blockdev.Device) string {
+	switch {
+	case strings.HasPrefix(dv.KName, "md"):
+		return "md"
+	case !strings.HasPrefix(dv.KName, "dm-") || strings.HasPrefix(dv.DMUUID, "LVM-"):
+		return ""
+	case strings.HasPrefix(dv.DMUUID, "CRYPT-"):
+		return "crypt"
+	case strings.HasPrefix(dv.DMUUID, "mpath-"):
+		return "multipath"
+	}
+	return "dm"
 }
 
 // kernelNames is the set of the devices' kernel names.

@@ -13,8 +13,28 @@ type Inventory struct {
 	Disks         []Disk            `json:"disks"`
 	VolumeGroups  []VolumeGroup     `json:"volume_groups"`
 	BtrfsList     []BtrfsFileSystem `json:"btrfs_list"`
-	Mounts        []Mount           `json:"mounts"`
-	Warnings      []Warning         `json:"warnings"`
+	// Stacked lists the device-mapper and md devices other than LVM's that lie on the
+	// disks: LUKS (dm-crypt) mappings, multipath maps, md RAID arrays.
+	Stacked  []StackedDevice `json:"stacked"`
+	Mounts   []Mount         `json:"mounts"`
+	Warnings []Warning       `json:"warnings"`
+}
+
+// StackedDevice is a block device built on others (not an LVM logical volume).
+type StackedDevice struct {
+	Name   string `json:"name"` // /dev/dm-3, /dev/md127
+	KName  string `json:"kname"`
+	DMName string `json:"dm_name,omitempty"` // device-mapper name: /dev/mapper/<dm_name>
+	// Kind: crypt (LUKS, dm-crypt), multipath, md (software RAID), dm (any other
+	// device-mapper target).
+	Kind   string   `json:"kind"`
+	Size   int64    `json:"size"`
+	Slaves []string `json:"slaves"` // the devices it is built on (/dev/sda2)
+	Disks  []string `json:"disks"`  // the disks below it, through every layer
+	Identity
+	MountPoint       string   `json:"mount_point"`
+	OtherMountPoints []string `json:"other_mount_points,omitempty"`
+	Usage            *Usage   `json:"usage,omitempty"`
 }
 
 // Warning is a partial failure: something could not be read, the rest stands.
@@ -123,18 +143,21 @@ type Disk struct {
 
 // Partition is one partition of a disk (SMS PhysicalVolume).
 type Partition struct {
-	Name             string   `json:"name"` // /dev/vda1
-	KName            string   `json:"kname"`
-	MajMin           string   `json:"maj_min"`
-	Index            int      `json:"index"`  // 0-based position on the disk
-	Number           int      `json:"number"` // partition number (vda1 → 1)
-	Start            int64    `json:"start"`  // bytes from the disk's start
-	Size             int64    `json:"size"`
-	UsedSize         int64    `json:"used_size"` // from statfs when mounted, else 0 (see usage)
-	DeviceUse        string   `json:"device_use"`
-	PartUUID         string   `json:"part_uuid,omitempty"`
-	PartLabel        string   `json:"part_label,omitempty"`
-	PartType         string   `json:"part_type,omitempty"` // GPT type GUID or MBR type (0x83)
+	Name      string `json:"name"` // /dev/vda1
+	KName     string `json:"kname"`
+	MajMin    string `json:"maj_min"`
+	Index     int    `json:"index"`  // 0-based position on the disk
+	Number    int    `json:"number"` // partition number (vda1 → 1)
+	Start     int64  `json:"start"`  // bytes from the disk's start
+	Size      int64  `json:"size"`
+	UsedSize  int64  `json:"used_size"` // from statfs when mounted, else 0 (see usage)
+	DeviceUse string `json:"device_use"`
+	PartUUID  string `json:"part_uuid,omitempty"`
+	PartLabel string `json:"part_label,omitempty"`
+	PartType  string `json:"part_type,omitempty"` // GPT type GUID or MBR type (0x83)
+	// Extended marks an MBR extended partition: a container of the logical partitions
+	// (numbers 5 and up), its size the extent its table entry gives, not sysfs's.
+	Extended         bool     `json:"extended,omitempty"`
 	MountPoint       string   `json:"mount_point"`
 	OtherMountPoints []string `json:"other_mount_points,omitempty"`
 	Identity
@@ -182,6 +205,9 @@ type VolumeGroup struct {
 	FreeSize   int64    `json:"free_size"`
 	ExtentSize int64    `json:"extent_size"`
 	Components []string `json:"components"` // member PV devices (/dev/sda3), in lvm's order
+	// PVDevices are the PVs' block devices by kernel name (/dev/sda3, /dev/dm-4 for a
+	// PV on a LUKS mapping or an LV), in the order lvm reports the PVs.
+	PVDevices []string `json:"pv_devices,omitempty"`
 	// Disks are the disks the PVs lie on, through partitions and dm/md layers
 	// (LUKS, multipath, md RAID): /dev/sda for /dev/mapper/luks-x on /dev/sda2.
 	Disks []string `json:"disks"`

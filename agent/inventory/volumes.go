@@ -75,6 +75,9 @@ func (d *discovery) volumeGroups(r lvmResult, ix deviceIndex, props map[string]f
 	for _, vg := range r.report.VGs {
 		v := VolumeGroup{Name: vg.Name, UUID: vg.UUID, Size: vg.Size, FreeSize: vg.Free, ExtentSize: vg.ExtentSize,
 			Components: append([]string{}, vg.PVs...), LogicalVolumes: []LogicalVolume{}}
+		for _, k := range d.vgPVs[vg.UUID] {
+			v.PVDevices = append(v.PVDevices, "/dev/"+k)
+		}
 		for _, lv := range r.report.LVsOfUUID(vg.UUID) {
 			l := LogicalVolume{Name: lv.Name, UUID: lv.UUID, Path: lv.Path, Size: lv.Size, Kind: string(lv.Kind),
 				Hidden: lv.Hidden, Snapshot: lv.Snapshot, Migrate: lv.DataLV, Origin: lv.Origin, Pool: lv.Pool,

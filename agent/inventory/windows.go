@@ -38,7 +38,7 @@ func discoverWindows(ctx context.Context, h platform.Host, opt Options) (*Invent
 	snap = winvolumes.Read(ctx, h.Probes)
 	wg.Wait()
 	inv := &Inventory{
-		SchemaVersion: SchemaVersion, Disks: []Disk{}, VolumeGroups: []VolumeGroup{}, BtrfsList: []BtrfsFileSystem{}, Mounts: []Mount{},
+		SchemaVersion: SchemaVersion, Disks: []Disk{}, VolumeGroups: []VolumeGroup{}, BtrfsList: []BtrfsFileSystem{}, Stacked: []StackedDevice{}, Mounts: []Mount{},
 	}
 	inv.Host = windowsHost(info)
 	for _, err := range info.Errs {

@@ -112,7 +112,7 @@ func (c *Client) do(ctx context.Context, call Call, out any, renewAuth bool) err
 	var body []byte
 	if call.Body != nil {
 		var err error
-		if body, err = json.Marshal(call.Body); err != nil {
+		if body, err = EncodeBody(call.Body); err != nil {
 			return err
 		}
 	}
@@ -171,6 +171,54 @@ func (c *Client) do(ctx context.Context, call Call, out any, renewAuth bool) err
 		}
 	}
 	return nil
+}
+
+// EncodeBody is the JSON of a request body exactly as it is sent (and signed): compact,
+// with <, > and & as they are (not \u003c: SMS's SDK encodes the same way), ending in
+// one newline. `--dry-run` prints these very bytes.
+func EncodeBody(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// ServerClock reads the endpoint's clock: the Date header of its answer to one
+// unauthenticated GET of its root (whatever the status), for the clock check.
+func (c *Client) ServerClock(ctx context.Context) (time.Time, error) {
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	actx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, http.MethodGet, c.Endpoint.String(), nil)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if c.UserAgent != "" {
+		req.Header.Set("User-Agent", c.UserAgent)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		if ctx.Err() == nil && actx.Err() != nil {
+			return time.Time{}, fmt.Errorf("no answer within %v", timeout)
+		}
+		return time.Time{}, scrubURLError(err)
+	}
+	resp.Body.Close()
+	d := resp.Header.Get("Date")
+	if d == "" {
+		return time.Time{}, errors.New("its answer has no Date header")
+	}
+	t, err := http.ParseTime(d)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("its Date header %q: %w", d, err)
+	}
+	return t, nil
 }
 
 // NetError is a call that got no HTTP answer.

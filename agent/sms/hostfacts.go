@@ -3,6 +3,7 @@ package sms
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -13,7 +14,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/sms-agent/sms-agent/collectors/boot"
 	"github.com/sms-agent/sms-agent/platform"
 )
 
@@ -28,6 +31,10 @@ type HostFacts struct {
 	BootLoader         string    `json:"boot_loader,omitempty"` // GRUB or LILO
 	RawDevices         *string   `json:"raw_devices,omitempty"` // comma-separated /dev/raw/rawN; "" when none
 	ReleaseVersion     string    `json:"release_version,omitempty"`
+	// Boot is what the target needs to boot (collectors/boot): initramfs images, GRUB's
+	// BIOS modules, virtio drivers, Xen PV, SELinux. Not sent; `check` uses it. Absent:
+	// unknown.
+	Boot *boot.Facts `json:"boot,omitempty"`
 }
 
 // Interface is one network interface with its addresses, as net.Interfaces reports it.
@@ -42,6 +49,11 @@ type Interface struct {
 type FactReader struct {
 	FS         platform.FS
 	Interfaces func() ([]Interface, error)
+	// Run lists the running kernel's initramfs (boot facts); nil: the boot facts are
+	// read without it (virtio drivers unknown).
+	Run     platform.Runner
+	Timeout time.Duration
+	Kernel  string // the running kernel's release
 }
 
 // LiveInterfaces lists this machine's interfaces and addresses.
@@ -103,7 +115,7 @@ func CapturedInterfaces(ifs []platform.NetInterface) func() ([]Interface, error)
 }
 
 // Gather reads every fact it can; warnings say which could not be read.
-func (r FactReader) Gather() (HostFacts, []string) {
+func (r FactReader) Gather(ctx context.Context) (HostFacts, []string) {
 	var f HostFacts
 	var warns []string
 	nets, err := r.networks()
@@ -120,6 +132,15 @@ func (r FactReader) Gather() (HostFacts, []string) {
 			f.ReleaseVersion = firstLine(s)
 			break
 		}
+	}
+	br := boot.Reader{FS: r.FS, Run: r.Run, Timeout: r.Timeout, Kernel: r.Kernel}
+	if r.Run == nil {
+		br.Kernel = ""
+	}
+	bf, w := br.Read(ctx)
+	f.Boot = &bf
+	for _, s := range w {
+		warns = append(warns, "boot: "+s)
 	}
 	return f, warns
 }

@@ -1,6 +1,7 @@
 package sms
 
 import (
+	"context"
 	"errors"
 	"net/netip"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/sms-agent/sms-agent/collectors/boot"
 	"github.com/sms-agent/sms-agent/platform"
 )
 
@@ -113,7 +115,7 @@ func TestGatherFacts(t *testing.T) {
 			{Name: "docker0", Addrs: []netip.Prefix{netip.MustParsePrefix("172.17.0.1/16")}},
 		}, nil
 	}}
-	got, warns := r.Gather()
+	got, warns := r.Gather(context.Background())
 	if len(warns) != 0 {
 		t.Errorf("warnings: %v", warns)
 	}
@@ -124,6 +126,7 @@ func TestGatherFacts(t *testing.T) {
 		},
 		HasRsync: ptr(true), HasTc: ptr(false), Paravirtualization: ptr(true), BootLoader: "GRUB",
 		RawDevices: ptr("/dev/raw/raw1"), ReleaseVersion: "CentOS Linux release 7.9.2009 (Core)",
+		Boot: &boot.Facts{Images: []string{}, XenPV: ptr(false), SELinux: "disabled"},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("facts (-want +got):\n%s", d)
@@ -131,8 +134,9 @@ func TestGatherFacts(t *testing.T) {
 
 	// A capture: no live addresses, nothing installed, no /sys/bus.
 	bare := writeTree(t, map[string]string{"/sys/class/net/ens3/address": "52:54:00:12:34:56\n", "/dev/": "", "/boot/efi/EFI/ubuntu/grub.cfg": ""})
-	got, _ = FactReader{FS: platform.NewFS(bare)}.Gather()
-	want = HostFacts{Networks: []NetWork{{Name: "ens3", MAC: "52:54:00:12:34:56"}}, HasRsync: ptr(false), HasTc: ptr(false), BootLoader: "GRUB", RawDevices: ptr("")}
+	got, _ = FactReader{FS: platform.NewFS(bare)}.Gather(context.Background())
+	want = HostFacts{Networks: []NetWork{{Name: "ens3", MAC: "52:54:00:12:34:56"}}, HasRsync: ptr(false), HasTc: ptr(false), BootLoader: "GRUB", RawDevices: ptr(""),
+		Boot: &boot.Facts{Images: []string{}, XenPV: ptr(false), SELinux: "disabled"}}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("bare facts (-want +got):\n%s", d)
 	}

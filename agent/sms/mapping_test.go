@@ -27,17 +27,30 @@ func seedInventory() *inventory.Inventory {
 	}
 }
 
+// mustPlan builds the plan of inv or fails the test.
+func mustPlan(t *testing.T, inv *inventory.Inventory, opt PlanOptions) *Plan {
+	t.Helper()
+	p, err := BuildPlan(inv, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func TestBuildTargetServerSeedExample(t *testing.T) {
-	ts, warns, err := BuildTargetServer(seedInventory(), TargetOptions{
+	p := mustPlan(t, seedInventory(), PlanOptions{})
+	ts, err := BuildTargetServer(p, TargetOptions{
 		Name: "Auto-tar-name", VMID: "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxx0001",
 		DiskIDs: map[string]string{"/dev/vda": "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxx0001"},
 	})
-	if err != nil || len(warns) != 0 {
-		t.Fatalf("err %v, warnings %v", err, warns)
+	if err != nil || len(p.Warnings) != 0 {
+		t.Fatalf("err %v, warnings %v", err, p.Warnings)
 	}
 	got, _ := json.Marshal(ts)
-	// The seed's target_server, with "uuid": null left out (unknown) and the inode count added.
-	want := `{"btrfs_list":[],"disks":[{"device_use":"BOOT","disk_id":"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxx0001","name":"/dev/vda","physical_volumes":[{"device_use":"OS","file_system":"ext4","index":0,"mount_point":"/","name":"/dev/vda1","size":42947575808,"inode_size":2621440,"used_size":5346484224}],"size":42949672960,"used_size":429496}],"name":"Auto-tar-name","vm_id":"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxx0001","volume_groups":[]}`
+	// The seed's target_server, with "uuid": null left out (unknown), the inode count
+	// added, and the disk's used_size the sum of what its partitions use (the seed's
+	// 429496 is less than its one partition's used size).
+	want := `{"btrfs_list":[],"disks":[{"device_use":"BOOT","disk_id":"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxx0001","name":"/dev/vda","physical_volumes":[{"device_use":"OS","file_system":"ext4","index":0,"mount_point":"/","name":"/dev/vda1","size":42947575808,"inode_size":2621440,"used_size":5346484224}],"size":42949672960,"used_size":5346484224}],"name":"Auto-tar-name","vm_id":"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxx0001","volume_groups":[]}`
 	if string(got) != want {
 		t.Errorf("target_server:\n got %s\nwant %s", got, want)
 	}
@@ -74,7 +87,9 @@ func lvmInventory() *inventory.Inventory {
 }
 
 func TestBuildTargetServerLayout(t *testing.T) {
-	ts, warns, err := BuildTargetServer(lvmInventory(), TargetOptions{Name: "t", DiskIDs: map[string]string{"vdb": "evs-b"}})
+	p := mustPlan(t, lvmInventory(), PlanOptions{})
+	ts, err := BuildTargetServer(p, TargetOptions{Name: "t", DiskIDs: map[string]string{"vdb": "evs-b"}})
+	warns := p.Warnings
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,14 +101,15 @@ func TestBuildTargetServerLayout(t *testing.T) {
 	}
 	want := []TargetDisks{
 		{Name: "/dev/vdb", DiskID: "evs-b", DeviceUse: "NORMAL", Size: 10 << 30, PhysicalVolumes: []PhysicalVolumes{
-			{Name: "/dev/vdb1", Index: ptr(int64(0)), Size: ptr(int64(10<<30 - 1<<20)), DeviceUse: "VOLUME_GROUP", FileSystem: "LVM2_member", UUID: "pv-uuid"}}},
+			{Name: "/dev/vdb1", Index: ptr(int64(0)), Size: ptr(int64(10<<30 - 1<<20)), DeviceUse: "NORMAL", FileSystem: "LVM2_member", UUID: "pv-uuid"}}},
 		{Name: "/dev/vdc", DeviceUse: "NORMAL", Size: 20 << 30, PhysicalVolumes: []PhysicalVolumes{
-			{Name: "/dev/vdc", Index: ptr(int64(0)), Size: ptr(int64(20 << 30)), FileSystem: "xfs", UUID: "c0ffee", MountPoint: "/srv", UsedSize: ptr(int64(1 << 30)), InodeSize: ptr(int64(1000))}}},
+			{Name: "/dev/vdc", Index: ptr(int64(0)), Size: ptr(int64(20 << 30)), DeviceUse: "NORMAL", FileSystem: "xfs", UUID: "c0ffee", MountPoint: "/srv", UsedSize: ptr(int64(1 << 30)), InodeSize: ptr(int64(1000))}}},
 	}
 	if d := cmp.Diff(want, ts.Disks[1:3]); d != "" {
 		t.Errorf("disks (-want +got):\n%s", d)
 	}
-	wantVG := []VolumeGroups{{Name: "vg0", Components: "/dev/vdb1", Size: ptr(int64(10<<30 - 4<<20)), FreeSize: ptr(int64(2 << 30)), LogicalVolumes: []LogicalVolumes{
+	// On the target the VG holds data and scratch only: the snapshot's space is free.
+	wantVG := []VolumeGroups{{Name: "vg0", Components: "/dev/vdb1", Size: ptr(int64(10<<30 - 4<<20)), FreeSize: ptr(int64(3<<30 - 4<<20)), LogicalVolumes: []LogicalVolumes{
 		{Name: "data", FileSystem: "xfs", MountPoint: "/data", DeviceUse: "NORMAL", Size: 6 << 30, UsedSize: 1 << 30, FreeSize: 5 << 30, InodeSize: 3145728,
 			InodeNums: ptr(int64(3145728)), BlockSize: ptr(int64(4096)), BlockCount: ptr(int64(1572864))},
 		{Name: "scratch", FileSystem: "ext4", Size: 1 << 30},
@@ -116,7 +132,7 @@ func TestBuildTargetServerLayout(t *testing.T) {
 }
 
 func TestBuildTargetServerExclude(t *testing.T) {
-	ts, _, err := BuildTargetServer(lvmInventory(), TargetOptions{Exclude: []string{"/dev/vdb", "vdd"}})
+	ts, err := BuildTargetServer(mustPlan(t, lvmInventory(), PlanOptions{Exclude: []string{"/dev/vdb", "vdd"}}), TargetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,18 +146,18 @@ func TestBuildTargetServerExclude(t *testing.T) {
 
 	inv := lvmInventory()
 	inv.VolumeGroups[0].Components = []string{"/dev/vdb1", "/dev/vdc"}
-	_, _, err = BuildTargetServer(inv, TargetOptions{Exclude: []string{"vdc"}})
+	_, err = BuildPlan(inv, PlanOptions{Exclude: []string{"vdc"}})
 	if err == nil || err.Error() != "volume group vg0 lies on migrated (/dev/vdb1) and excluded (/dev/vdc) devices: migrate all of them or none" {
 		t.Errorf("split VG: err %v", err)
 	}
-	if _, _, err := BuildTargetServer(inv, TargetOptions{Exclude: []string{"sdz"}}); err == nil || err.Error() != "excluded disk sdz is not in the inventory" {
+	if _, err := BuildPlan(inv, PlanOptions{Exclude: []string{"sdz"}}); err == nil || err.Error() != "--exclude sdz: no disk, partition or logical volume of that name in the inventory" {
 		t.Errorf("unknown exclude: err %v", err)
 	}
-	if _, _, err := BuildTargetServer(inv, TargetOptions{DiskIDs: map[string]string{"/dev/sdz": "x"}}); err == nil || err.Error() != "disk id for /dev/sdz: no migrated disk of that name" {
+	if _, err := BuildTargetServer(mustPlan(t, inv, PlanOptions{}), TargetOptions{DiskIDs: map[string]string{"/dev/sdz": "x"}}); err == nil || err.Error() != "disk id for /dev/sdz: no migrated disk of that name" {
 		t.Errorf("unknown disk id: err %v", err)
 	}
 	// A stray key is refused even when its id is also given to a real disk.
-	if _, _, err := BuildTargetServer(inv, TargetOptions{DiskIDs: map[string]string{"/dev/vdb": "evs-a", "/dev/sdz": "evs-a"}}); err == nil || err.Error() != "disk id for /dev/sdz: no migrated disk of that name" {
+	if _, err := BuildTargetServer(mustPlan(t, inv, PlanOptions{}), TargetOptions{DiskIDs: map[string]string{"/dev/vdb": "evs-a", "/dev/sdz": "evs-a"}}); err == nil || err.Error() != "disk id for /dev/sdz: no migrated disk of that name" {
 		t.Errorf("stray disk id sharing a real disk's id: err %v", err)
 	}
 }
@@ -151,9 +167,9 @@ func TestBuildSourceBody(t *testing.T) {
 		Networks: []NetWork{{Name: "eth0", IP: "192.168.0.10", Netmask: "255.255.255.0", Gateway: "192.168.0.1", MAC: "fa:16:3e:00:00:01", MTU: ptr(int64(1500))}},
 		HasRsync: ptr(true), HasTc: ptr(true), Paravirtualization: ptr(true), BootLoader: "GRUB", RawDevices: ptr(""),
 	}
-	b, warns, err := BuildSourceBody(seedInventory(), facts, SourceOptions{AgentVersion: "1.2.3"})
-	if err != nil || len(warns) != 0 {
-		t.Fatalf("err %v warnings %v", err, warns)
+	b, warns := BuildSourceBody(mustPlan(t, seedInventory(), PlanOptions{}), facts, SourceOptions{AgentVersion: "1.2.3"})
+	if len(warns) != 0 {
+		t.Fatalf("warnings %v", warns)
 	}
 	if err := ValidateSourceBody(b); err != nil {
 		t.Fatal(err)
@@ -169,7 +185,7 @@ func TestBuildSourceBody(t *testing.T) {
 
 	inv := seedInventory()
 	inv.Host.OS = inventory.OSRelease{ID: "arch", PrettyName: "Arch Linux"}
-	b, warns, _ = BuildSourceBody(inv, HostFacts{}, SourceOptions{Name: "src"})
+	b, warns = BuildSourceBody(mustPlan(t, inv, PlanOptions{}), HostFacts{}, SourceOptions{Name: "src"})
 	if b.OSVersion != "ARCH_64BIT" || len(warns) != 1 || warns[0] != `os_version: SMS does not list "Arch Linux"; sending ARCH_64BIT, SMS may refuse the source` {
 		t.Errorf("unknown OS: %s %q", b.OSVersion, warns)
 	}

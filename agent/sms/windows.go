@@ -54,11 +54,11 @@ func windowsTargetFields(ts *TargetServerByTask, h inventory.Host) {
 }
 
 // sizePerCluster is a Windows partition's cluster size, omitted when unknown (Linux).
-func sizePerCluster(p inventory.Partition) *int64 {
-	if p.SizePerCluster <= 0 {
+func sizePerCluster(n int64) *int64 {
+	if n <= 0 {
 		return nil
 	}
-	return ptr(p.SizePerCluster)
+	return ptr(n)
 }
 
 // WindowsFacts reads the registration facts of a Windows host that its inventory does

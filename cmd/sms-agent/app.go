@@ -14,6 +14,7 @@ const (
 	exitFailure = 1 // the command failed
 	exitUsage   = 2 // bad command line
 	exitPartial = 3 // a result was printed, with warnings: something could not be read
+	// exitChecks (4, preflight.go): a check said ERROR; nothing was sent.
 )
 
 // app is what every subcommand gets: its streams, the environment (read only here in
@@ -65,6 +66,8 @@ func subcommands() []subcommand {
 	return []subcommand{
 		{name: "discover", summary: "print what is on this host (disks, partitions, LVM, btrfs, mounts)", run: runDiscover},
 		{name: "capture", summary: "record everything discovery reads into one archive, for bug reports and tests", run: runCapture},
+		{name: "check", summary: "preflight: what SMS would refuse or the target would lack, one line each (OK, WARN, ERROR)", run: runCheck},
+		{name: "plan", summary: "the target layout task create would send, disk by disk, with source, used and target sizes", run: runPlan},
 		{name: "source", summary: "register this host with SMS (source register|show)", run: runSource},
 		{name: "task", summary: "create and inspect SMS migration tasks (task create|show|list)", run: runTask},
 		{name: "version", summary: "print the agent's version", run: runVersion},
@@ -102,7 +105,7 @@ func usage(w io.Writer) {
 		}
 	}
 	b.WriteString("\nRun 'sms-agent <command> --help' for a command's flags.\n")
-	b.WriteString("Exit codes: 0 complete, 1 failure, 2 usage error, 3 partial result (warnings).\n")
+	b.WriteString("Exit codes: 0 complete, 1 failure, 2 usage error, 3 partial result (warnings), 4 a check said ERROR.\n")
 	fmt.Fprint(w, b.String())
 }
 

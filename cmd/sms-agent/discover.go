@@ -187,7 +187,7 @@ func runCapture(ctx context.Context, a *app, args []string) int {
 	if h.OS == platform.OSWindows {
 		sms.WindowsFacts(ctx, h.Probes)
 	} else {
-		sms.FactReader{FS: h.FS}.Gather()
+		sms.FactReader{FS: h.FS, Run: h.Run, Timeout: o.commandTimeout, Kernel: inv.Host.KernelVersion}.Gather(ctx)
 	}
 	probes, encErrs := rec.Records()
 	for _, err := range encErrs {

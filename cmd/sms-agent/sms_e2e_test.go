@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -59,10 +60,13 @@ const e2eInventory = `{"schema_version":1,"host":{"hostname":"web-1","os_type":"
 "disks":[{"name":"/dev/vda","kname":"vda","maj_min":"252:0","size":42949672960,"used_size":5346484224,"device_use":"BOOT","partition_style":"GPT","os_disk":true,
  "physical_volumes":[{"name":"/dev/vda1","kname":"vda1","index":0,"number":1,"size":42947575808,"used_size":5346484224,"device_use":"OS","mount_point":"/","file_system":"ext4","uuid":"0b0b","inode_size":2621440,"inode_nums":2621440,"usage":{"used_size":5346484224,"inode_nums":2621440}}]},
  {"name":"/dev/vdb","kname":"vdb","size":10737418240,"used_size":0,"device_use":"NORMAL","physical_volumes":[{"name":"/dev/vdb1","kname":"vdb1","index":0,"number":1,"size":10736369664,"device_use":"VOLUME_GROUP","file_system":"LVM2_member","mount_point":""}]}],
-"volume_groups":[{"name":"vg0","size":10733223936,"free_size":2147483648,"components":["/dev/vdb1"],"logical_volumes":[{"name":"data","path":"/dev/vg0/data","migrate":true,"device_use":"NORMAL","size":8585740288,"mount_point":"/data","file_system":"xfs","usage":{"used_size":1073741824,"free_size":7511998464,"inode_nums":4194304,"block_size":4096,"block_count":2096128}}]}],
-"btrfs_list":[],"mounts":[{"mount_point":"/mnt/nfs","source":"nas:/export","maj_min":"0:50","file_system":"nfs4","root":"/","options":"rw","kind":"network"}],"warnings":[]}`
+"volume_groups":[{"name":"vg0","size":10733223936,"free_size":2147483648,"components":["/dev/vdb1"],"logical_volumes":[{"name":"data","path":"/dev/vg0/data","migrate":true,"device":"/dev/dm-0","device_use":"NORMAL","size":8585740288,"mount_point":"/data","file_system":"xfs","usage":{"used_size":1073741824,"free_size":7511998464,"inode_nums":4194304,"block_size":4096,"block_count":2096128}}]}],
+"btrfs_list":[],"mounts":[{"mount_point":"/","source":"/dev/vda1","device":"/dev/vda1","file_system":"ext4","root":"/","options":"rw,relatime","kind":"block","usage":{"used_size":5346484224,"free_size":35433271296}},
+ {"mount_point":"/data","source":"/dev/mapper/vg0-data","device":"/dev/dm-0","file_system":"xfs","root":"/","options":"rw,relatime","kind":"block","usage":{"used_size":1073741824,"free_size":7511998464}},
+ {"mount_point":"/mnt/nfs","source":"nas:/export","maj_min":"0:50","file_system":"nfs4","root":"/","options":"rw","kind":"network"}],"warnings":[]}`
 
-const e2eFacts = `{"networks":[{"name":"eth0","ip":"192.168.0.10","netmask":"255.255.255.0","gateway":"192.168.0.1","mtu":1500,"mac":"fa:16:3e:00:00:01"}],"has_rsync":true,"has_tc":true,"paravirtualization":true,"boot_loader":"GRUB","raw_devices":""}`
+const e2eFacts = `{"networks":[{"name":"eth0","ip":"192.168.0.10","netmask":"255.255.255.0","gateway":"192.168.0.1","mtu":1500,"mac":"fa:16:3e:00:00:01"}],"has_rsync":true,"has_tc":true,"paravirtualization":true,"boot_loader":"GRUB","raw_devices":"",
+"boot":{"images":["initrd.img-5.15.0-105-generic"],"grub_i386_pc":false,"virtio":{"kernel":"5.15.0-105-generic","builtin":[],"image":"initrd.img-5.15.0-105-generic","in_initramfs":["virtio_blk","virtio_pci"]},"xen_pv":false,"selinux":"disabled"}}`
 
 type e2e struct {
 	t      *testing.T
@@ -289,7 +293,9 @@ func TestE2EBadCredentialsAndClock(t *testing.T) {
 	defer e.assertNoSecrets()
 	bad := []string{"CLOUD_SDK_AK=" + e2eAK, "CLOUD_SDK_SK=" + e2eSK + "x", "HUAWEICLOUD_SDK_PROJECT_ID=" + e2eProject}
 	code, _, errs := e.run(bad, append([]string{"source", "register"}, e.common()...)...)
-	if code != 1 || !strings.Contains(errs, "SMS.0202 AK/SK authentication failed: signature mismatch (HTTP 401, request id ") || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+	// One error line; the only other line is the check's warning about the NFS mount.
+	if code != 1 || !strings.Contains(errs, "SMS.0202 AK/SK authentication failed: signature mismatch (HTTP 401, request id ") ||
+		strings.Count(errs, "sms-agent:") != 1 || strings.Count(strings.TrimSpace(errs), "\n") != 1 || !strings.Contains(errs, "WARN 1 network filesystem is not migrated: /mnt/nfs") {
 		t.Errorf("bad SK: exit %d\n%s", code, errs)
 	}
 	if len(e.fake.Sources()) != 0 {
@@ -301,9 +307,15 @@ func TestE2EBadCredentialsAndClock(t *testing.T) {
 	}
 	skewed := newE2E(t, smsfake.Config{AK: e2eAK, SK: e2eSK, ProjectID: e2eProject, ClockOffset: -20 * time.Minute})
 	defer skewed.assertNoSecrets()
+	// The clock check reads the endpoint's Date before anything is sent, and stops.
 	code, _, errs = skewed.run(akEnv, append([]string{"source", "register"}, skewed.common()...)...)
+	if code != 4 || !strings.Contains(errs, "ERROR SMS.0205 this host's clock is 20m0s off 127.0.0.1:") || len(skewed.fake.Requests()) != 0 {
+		t.Errorf("clock: exit %d, %d requests\n%s", code, len(skewed.fake.Requests()), errs)
+	}
+	// Forced, the request goes and SMS refuses it for the same reason.
+	code, _, errs = skewed.run(akEnv, append([]string{"source", "register", "--force"}, skewed.common()...)...)
 	if code != 1 || !strings.Contains(errs, "SMS.0205 AK/SK authentication failed: the source clock is 20 min off") || !strings.Contains(errs, "request id ") {
-		t.Errorf("clock: exit %d\n%s", code, errs)
+		t.Errorf("clock, forced: exit %d\n%s", code, errs)
 	}
 }
 
@@ -330,19 +342,77 @@ func TestE2EConfigAndDryRun(t *testing.T) {
 		t.Errorf("dry-run without source id: %d %s", code, errs)
 	}
 	code, out, errs = e.run(akEnv, append([]string{"task", "create", "--dry-run", "--source-id", "src-1", "--target-vm-id", "vm-1", "--disk-ids", "/dev/vda=evs-a,vdb=evs-b", "--use-public-ip=false"}, e.common()...)...)
-	if code != 0 || !strings.Contains(out, `"exist_server": true`) || !strings.Contains(out, `"disk_id": "evs-b"`) || !strings.Contains(out, `"use_public_ip": false`) || !strings.Contains(out, `"vm_id": "vm-1"`) {
+	if code != 0 || !strings.Contains(out, `"exist_server":true`) || !strings.Contains(out, `"disk_id":"evs-b"`) || !strings.Contains(out, `"use_public_ip":false`) || !strings.Contains(out, `"vm_id":"vm-1"`) {
 		t.Errorf("dry-run: exit %d\n%s\n%s", code, out, errs)
 	}
+	dryTask := out
 	code, out, _ = e.run(nil, append([]string{"source", "register", "--dry-run"}, e.common()...)...)
-	if code != 0 || !strings.Contains(out, `"name": "web-1"`) {
+	if code != 0 || !strings.Contains(out, `"name":"web-1"`) {
 		t.Errorf("register dry-run: %d %s", code, out)
 	}
+	drySource := out
 	if len(e.fake.Requests()) != before {
 		t.Errorf("--dry-run made %d requests", len(e.fake.Requests())-before)
+	}
+	// What --dry-run prints is, byte for byte, what is sent.
+	code, out, errs = e.run(akEnv, append([]string{"source", "register"}, e.common()...)...)
+	if code != 0 || len(e.fake.Sources()) != 1 {
+		t.Fatalf("register: exit %d\n%s", code, errs)
+	}
+	if got := string(e.fake.Sources()[0].Body); got != drySource {
+		t.Errorf("registration sent:\n%s\n--dry-run printed:\n%s", got, drySource)
+	}
+	srcID := strings.TrimSpace(out)
+	taskArgs := append([]string{"task", "create", "--source-id", srcID, "--target-vm-id", "vm-1", "--disk-ids", "/dev/vda=evs-a,vdb=evs-b", "--use-public-ip=false"}, e.common()...)
+	_, dryTask, _ = e.run(akEnv, append(taskArgs, "--dry-run")...)
+	if code, _, errs := e.run(akEnv, taskArgs...); code != 0 || len(e.fake.Tasks()) != 1 {
+		t.Fatalf("task create: exit %d\n%s", code, errs)
+	}
+	if got := string(e.fake.Tasks()[0].Body); got != dryTask {
+		t.Errorf("task sent:\n%s\n--dry-run printed:\n%s", got, dryTask)
 	}
 	// A plain-http endpoint that is not loopback is refused.
 	code, _, errs = e.run(akEnv, "task", "list", "--endpoint", "http://sms.example.com")
 	if code != 1 || !strings.Contains(errs, "plain http is allowed only for loopback") {
 		t.Errorf("http endpoint: %d %s", code, errs)
+	}
+}
+
+// TestE2EChecksStopRequests: ghw-8581 has /, /home, /tmp and /var on LVs but no lvm
+// output, so the body would lack them: check exits 4 naming each; task create stops
+// before sending (exit 4, nothing on stdout); --force sends and says what is lacking.
+func TestE2EChecksStopRequests(t *testing.T) {
+	e := newE2E(t, smsfake.Config{AK: e2eAK, SK: e2eSK, ProjectID: e2eProject})
+	defer e.assertNoSecrets()
+	capture := "../../testdata/hosts/ghw-linux-amd64-8581cf3a529e5d8b97ea876eade2f60d.tar.gz"
+	code, out, _ := e.run(nil, "check", "--from", capture)
+	for _, mp := range []string{"/", "/home", "/tmp", "/var"} {
+		if !strings.Contains(out, "ERROR "+mp+" is not migrated (ext4 from /dev/mapper/mainvg-") {
+			t.Errorf("check does not name %s:\n%s", mp, out)
+		}
+	}
+	if code != 4 {
+		t.Errorf("check: exit %d; want 4", code)
+	}
+	code, out, _ = e.run(nil, "check", "--from", capture, "--json")
+	var res struct {
+		Results []struct {
+			Check, Level string
+			Subjects     []string
+		}
+		Errors int
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != 4 || res.Errors < 4 {
+		t.Errorf("check --json: exit %d, %v, %d errors\n%s", code, err, res.Errors, out)
+	}
+
+	args := []string{"task", "create", "--dry-run", "--source-id", "src-1", "--region", "ap-southeast-3", "--project-id", e2eProject, "--from", capture, "--facts", filepath.Join(e.dir, "facts.json")}
+	code, out, errs := e.run(nil, args...)
+	if code != 4 || out != "" || !strings.Contains(errs, "ERROR / is not migrated") || !strings.Contains(errs, "sms-agent: task create: stopped by 5 check error(s) above; nothing was sent") || !strings.Contains(errs, "ERROR SMS.6562 BIOS boot, but GRUB's i386-pc modules") {
+		t.Errorf("task create: exit %d\nstdout %q\n%s", code, out, errs)
+	}
+	code, out, errs = e.run(nil, append(args, "--force")...)
+	if code != 3 || !strings.Contains(out, `"target_server":`) || !strings.Contains(errs, "sms-agent: --force: the target will lack /home (ext4 from /dev/mapper/mainvg-home, a device") {
+		t.Errorf("task create --force: exit %d\nstdout %q\n%s", code, out, errs)
 	}
 }

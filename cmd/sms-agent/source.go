@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sms-agent/sms-agent/agent/check"
 	"github.com/sms-agent/sms-agent/agent/inventory"
 	"github.com/sms-agent/sms-agent/agent/sms"
 	"github.com/sms-agent/sms-agent/platform"
@@ -29,7 +30,7 @@ func configKeys() map[string]bool {
 		"timeout", "retries", "retry_base", "retry_max_wait", "retry_budget",
 		"name", "task_name", "type", "source_id", "target_vm_id", "target_name", "migration_ip", "vm_template_id",
 		"priority", "syncing", "start_target_server", "use_public_ip", "use_ipv6", "devices", "exclude", "disk_ids",
-		"from", "facts", "statfs_timeout", "command_timeout",
+		"from", "facts", "statfs_timeout", "command_timeout", "shrink", "headroom",
 	} {
 		keys[k] = true
 	}
@@ -52,7 +53,7 @@ type smsOptions struct {
 }
 
 func (o *smsOptions) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.config, "config", "", "config file (key = value; must be mode 0600); default "+defaultConfigPath+" when it exists")
+	o.registerConfig(fs)
 	fs.StringVar(&o.region, "region", "", "region, e.g. ap-southeast-3 (endpoints https://sms.<region>.myhuaweicloud.com, https://iam.<region>...)")
 	fs.StringVar(&o.endpoint, "endpoint", "", "SMS endpoint URL (overrides the region's; http:// only for loopback)")
 	fs.StringVar(&o.iamEndpoint, "iam-endpoint", "", "IAM endpoint URL for password authentication (overrides the region's)")
@@ -65,6 +66,12 @@ func (o *smsOptions) register(fs *flag.FlagSet) {
 	fs.DurationVar(&o.retryBase, "retry-base", time.Second, "first backoff between attempts (doubled each time, with jitter)")
 	fs.DurationVar(&o.retryMax, "retry-max-wait", 30*time.Second, "longest single wait, Retry-After included")
 	fs.DurationVar(&o.budget, "retry-budget", 2*time.Minute, "total time one operation may take, retries included")
+}
+
+// registerConfig registers --config alone, for a command that takes only the config
+// keys of its own flags (plan).
+func (o *smsOptions) registerConfig(fs *flag.FlagSet) {
+	fs.StringVar(&o.config, "config", "", "config file (key = value; must be mode 0600); default "+defaultConfigPath+" when it exists")
 }
 
 // load reads the config file and applies its values to the flags not given on the
@@ -115,18 +122,15 @@ func (o *smsOptions) load(a *app, fs *flag.FlagSet) error {
 	return nil
 }
 
-// client builds the SMS client, or an error an operator can act on.
-func (o *smsOptions) client(a *app) (*sms.Client, sms.Credentials, error) {
-	creds, err := sms.LoadCredentials(o.cfg, a.Getenv)
-	if err != nil {
-		return nil, creds, err
-	}
+// endpointClient is a client of the SMS endpoint without credentials (the clock check
+// needs no more), with the proxy, CA and retry settings.
+func (o *smsOptions) endpointClient(a *app) (*sms.Client, error) {
 	if o.region == "" && o.endpoint == "" {
-		return nil, creds, errors.New("no endpoint: give --region (or region in the config file) or --endpoint")
+		return nil, errors.New("no endpoint: give --region (or region in the config file) or --endpoint")
 	}
 	ep, err := sms.Endpoint("sms", o.region, o.endpoint)
 	if err != nil {
-		return nil, creds, err
+		return nil, err
 	}
 	proxy, noProxy := o.proxy, o.noProxy
 	if proxy == "" {
@@ -137,14 +141,26 @@ func (o *smsOptions) client(a *app) (*sms.Client, sms.Credentials, error) {
 	}
 	hc, err := sms.NewHTTPClient(sms.HTTPOptions{CAFile: o.caFile, Proxy: proxy, NoProxy: noProxy})
 	if err != nil {
-		return nil, creds, err
+		return nil, err
 	}
-	c := &sms.Client{
+	return &sms.Client{
 		Endpoint: ep, HTTP: hc, Timeout: o.timeout, UserAgent: "sms-agent/" + a.Version, Now: time.Now,
 		Retry: sms.RetryPolicy{Attempts: o.retries, Base: o.retryBase, MaxWait: o.retryMax, Budget: o.budget},
-		Logf: func(format string, args ...any) {
-			fmt.Fprintln(a.Stderr, redact("warning: "+fmt.Sprintf(format, args...), creds.Secrets()))
-		},
+	}, nil
+}
+
+// client builds the SMS client, or an error an operator can act on.
+func (o *smsOptions) client(a *app) (*sms.Client, sms.Credentials, error) {
+	creds, err := sms.LoadCredentials(o.cfg, a.Getenv)
+	if err != nil {
+		return nil, creds, err
+	}
+	c, err := o.endpointClient(a)
+	if err != nil {
+		return nil, creds, err
+	}
+	c.Logf = func(format string, args ...any) {
+		fmt.Fprintln(a.Stderr, redact("warning: "+fmt.Sprintf(format, args...), creds.Secrets()))
 	}
 	switch creds.Kind() {
 	case "AK/SK", "temporary AK/SK":
@@ -166,7 +182,7 @@ func (o *smsOptions) client(a *app) (*sms.Client, sms.Credentials, error) {
 			return nil, creds, err
 		}
 		c.Auth = &sms.PasswordToken{IAM: iam, User: creds.IAMUser, Password: creds.IAMPassword, Domain: creds.IAMDomain,
-			ProjectID: o.projectID, HTTP: hc, Now: time.Now, Timeout: o.timeout}
+			ProjectID: o.projectID, HTTP: c.HTTP, Now: time.Now, Timeout: o.timeout}
 	}
 	return c, creds, nil
 }
@@ -254,7 +270,7 @@ func (h *hostInput) load(ctx context.Context, a *app, wantFacts bool) (*inventor
 			warns = append(warns, "host facts: "+s)
 		}
 	default:
-		r := sms.FactReader{FS: host.FS}
+		r := sms.FactReader{FS: host.FS, Run: host.Run, Timeout: h.commandTimeout, Kernel: inv.Host.KernelVersion}
 		switch {
 		case host.Live:
 			r.Interfaces = sms.LiveInterfaces
@@ -262,7 +278,7 @@ func (h *hostInput) load(ctx context.Context, a *app, wantFacts bool) (*inventor
 			r.Interfaces = sms.CapturedInterfaces(capt.Manifest.Interfaces)
 		}
 		var w []string
-		facts, w = r.Gather()
+		facts, w = r.Gather(ctx)
 		for _, s := range w {
 			warns = append(warns, "host facts: "+s)
 		}
@@ -323,35 +339,34 @@ func runSource(ctx context.Context, a *app, args []string) int {
 	return exitUsage
 }
 
-// sourceBody builds and validates the registration body.
-func sourceBody(ctx context.Context, a *app, in *hostInput, name string) (*sms.PostSourceServerBody, []string, error) {
-	inv, facts, warns, err := in.load(ctx, a, true)
-	if err != nil {
-		return nil, warns, err
-	}
-	body, w, err := buildSourceBody(a, inv, facts, name, in.exclude)
-	return body, append(warns, w...), err
+// buildSourceBody maps and validates the registration body of a plan.
+func buildSourceBody(a *app, p *sms.Plan, facts sms.HostFacts, name string) (*sms.PostSourceServerBody, []string, error) {
+	body, warns := sms.BuildSourceBody(p, facts, sms.SourceOptions{Name: name, AgentVersion: a.Version})
+	return body, warns, sms.ValidateSourceBody(body)
 }
 
-// buildSourceBody maps and validates the registration body of an inventory.
-func buildSourceBody(a *app, inv *inventory.Inventory, facts sms.HostFacts, name, exclude string) (*sms.PostSourceServerBody, []string, error) {
-	body, warns, err := sms.BuildSourceBody(inv, facts, sms.SourceOptions{Name: name, AgentVersion: a.Version, Exclude: splitList(exclude)})
-	if err == nil {
-		err = sms.ValidateSourceBody(body)
+// writeBody prints a request body exactly as it would be sent (--dry-run).
+func writeBody(a *app, body any) error {
+	b, err := sms.EncodeBody(body)
+	if err != nil {
+		return err
 	}
-	return body, warns, err
+	_, err = a.Stdout.Write(b)
+	return err
 }
 
 func runSourceRegister(ctx context.Context, a *app, args []string) int {
 	var o smsOptions
 	var in hostInput
-	var name string
-	var dry bool
-	fs := newFlagSet(a, "source register", "source register [--dry-run] [--name NAME] [flags]")
+	var name, typ string
+	var dry, force bool
+	fs := newFlagSet(a, "source register", "source register [--dry-run] [--force] [--name NAME] [flags]")
 	o.register(fs)
 	in.register(fs)
 	fs.StringVar(&name, "name", "", "the source's name in SMS, 1-64 chars (default the hostname)")
+	fs.StringVar(&typ, "type", sms.TypeFile, "the task type it will be migrated with, for the checks: MIGRATE_FILE or MIGRATE_BLOCK")
 	fs.BoolVar(&dry, "dry-run", false, "print the JSON body that would be sent; no network call")
+	fs.BoolVar(&force, "force", false, "send even when a check says ERROR (each thing the target will lack is printed)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -359,17 +374,41 @@ func runSourceRegister(ctx context.Context, a *app, args []string) int {
 		a.errorf("source register: %v", err)
 		return exitUsage
 	}
-	body, warns, err := sourceBody(ctx, a, &in, name)
+	opt, err := (&planFlags{typ: typ, headroom: sms.DefaultHeadroom}).options(in.exclude)
+	if err != nil {
+		a.errorf("source register: %v", err)
+		return exitUsage
+	}
+	inv, facts, warns, err := in.load(ctx, a, true)
+	if err != nil {
+		printWarnings(a, warns)
+		return fail(a, sms.Credentials{}, "source register", err)
+	}
+	p, err := sms.BuildPlan(inv, opt)
+	if err != nil {
+		printWarnings(a, warns)
+		a.errorf("source register: %v", err)
+		return exitUsage
+	}
+	body, w, err := buildSourceBody(a, p, facts, name)
+	warns = append(append(warns, p.Warnings...), w...)
 	printWarnings(a, warns)
 	if err != nil {
 		return fail(a, sms.Credentials{}, "source register", err)
+	}
+	var clock *check.Clock
+	if !dry {
+		clock = readClock(ctx, a, &o)
+	}
+	if !gate(a, "source register", check.Run(check.Input{Plan: p, Facts: facts, Type: opt.Type, Clock: clock}), p, force) {
+		return exitChecks
 	}
 	code := exitOK
 	if len(warns) > 0 {
 		code = exitPartial
 	}
 	if dry {
-		if err := writeJSON(a.Stdout, body); err != nil {
+		if err := writeBody(a, body); err != nil {
 			return fail(a, sms.Credentials{}, "source register", err)
 		}
 		return code

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	checks "github.com/sms-agent/sms-agent/agent/check"
 	"github.com/sms-agent/sms-agent/agent/sms"
 )
 
@@ -32,23 +33,24 @@ func runTask(ctx context.Context, a *app, args []string) int {
 }
 
 type taskFlags struct {
-	name, sourceName, typ, projectName, sourceID, targetVMID, targetName string
-	migrationIP, templateID, priority, diskIDs                           string
-	syncing, startTarget, usePublicIP, useIPv6                           optBool
-	dry                                                                  bool
+	name, sourceName, projectName, sourceID, targetVMID, targetName string
+	migrationIP, templateID, priority, diskIDs                      string
+	syncing, startTarget, usePublicIP, useIPv6                      optBool
+	dry, force                                                      bool
 }
 
 func runTaskCreate(ctx context.Context, a *app, args []string) int {
 	var o smsOptions
 	var in hostInput
+	var pf planFlags
 	var f taskFlags
-	fs := newFlagSet(a, "task create", "task create [--dry-run] [flags]")
+	fs := newFlagSet(a, "task create", "task create [--dry-run] [--force] [--shrink] [flags]")
 	o.register(fs)
 	in.register(fs)
+	pf.register(fs)
 	o.keyOf = map[string]string{"name": "task_name", "source-name": "name"}
 	fs.StringVar(&f.name, "name", "", "task name (config key task_name; default the source's name)")
 	fs.StringVar(&f.sourceName, "source-name", "", "name of the source to register or find (config key name; default the hostname)")
-	fs.StringVar(&f.typ, "type", sms.TypeFile, "MIGRATE_FILE (file level) or MIGRATE_BLOCK (block level)")
 	fs.StringVar(&f.projectName, "project-name", "", "project name (default the region)")
 	fs.StringVar(&f.sourceID, "source-id", "", "the registered source's id (skips registration; required with --dry-run)")
 	fs.StringVar(&f.targetVMID, "target-vm-id", "", "id of an existing target VM (default: SMS creates one)")
@@ -62,6 +64,7 @@ func runTaskCreate(ctx context.Context, a *app, args []string) int {
 	fs.Var(&f.usePublicIP, "use-public-ip", "migrate over a public IP (SMS default true)")
 	fs.Var(&f.useIPv6, "use-ipv6", "migrate over IPv6")
 	fs.BoolVar(&f.dry, "dry-run", false, "print the JSON body that would be sent; no network call (needs --source-id)")
+	fs.BoolVar(&f.force, "force", false, "send even when a check says ERROR (each thing the target will lack is printed)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -81,6 +84,11 @@ func runTaskCreate(ctx context.Context, a *app, args []string) int {
 		a.errorf("task create: --project-id is required (or project_id, or HUAWEICLOUD_SDK_PROJECT_ID)")
 		return exitUsage
 	}
+	opt, err := pf.options(in.exclude)
+	if err != nil {
+		a.errorf("task create: %v", err)
+		return exitUsage
+	}
 	var priority *int64
 	if f.priority != "" {
 		p, err := strconv.ParseInt(f.priority, 10, 64)
@@ -96,20 +104,28 @@ func runTaskCreate(ctx context.Context, a *app, args []string) int {
 		return exitUsage
 	}
 
-	needSource := f.sourceID == ""
-	inv, facts, warns, err := in.load(ctx, a, needSource)
+	// The host facts are read even with --source-id: the checks need them.
+	inv, facts, warns, err := in.load(ctx, a, true)
 	if err != nil {
 		printWarnings(a, warns)
 		return fail(a, sms.Credentials{}, "task create", err)
 	}
+	plan, err := sms.BuildPlan(inv, opt)
+	if err != nil {
+		printWarnings(a, warns)
+		a.errorf("task create: %v", err)
+		return exitUsage
+	}
+	warns = append(warns, plan.Warnings...)
 	srcName := f.sourceName
 	if srcName == "" {
 		srcName = inv.Host.Hostname
 	}
+	needSource := f.sourceID == ""
 	var srcBody *sms.PostSourceServerBody
 	if needSource {
 		var w []string
-		srcBody, w, err = buildSourceBody(a, inv, facts, srcName, in.exclude)
+		srcBody, w, err = buildSourceBody(a, plan, facts, srcName)
 		warns = append(warns, w...)
 		if err != nil {
 			printWarnings(a, warns)
@@ -120,8 +136,7 @@ func runTaskCreate(ctx context.Context, a *app, args []string) int {
 	if targetName == "" {
 		targetName = srcName
 	}
-	ts, w, err := sms.BuildTargetServer(inv, sms.TargetOptions{Name: targetName, VMID: f.targetVMID, DiskIDs: diskIDs, Exclude: splitList(in.exclude)})
-	warns = append(warns, w...)
+	ts, err := sms.BuildTargetServer(plan, sms.TargetOptions{Name: targetName, VMID: f.targetVMID, DiskIDs: diskIDs})
 	if err != nil {
 		printWarnings(a, warns)
 		return fail(a, sms.Credentials{}, "task create", err)
@@ -139,7 +154,7 @@ func runTaskCreate(ctx context.Context, a *app, args []string) int {
 		taskName = defaultTaskName(srcName)
 	}
 	body := &sms.PostTask{
-		Name: taskName, Type: f.typ, OSType: osType, SourceServer: sms.SourceServerByTask{ID: f.sourceID},
+		Name: taskName, Type: opt.Type, OSType: osType, SourceServer: sms.SourceServerByTask{ID: f.sourceID},
 		TargetServer: ts, MigrationIP: f.migrationIP, RegionName: o.region, RegionID: o.region,
 		ProjectName: projectName, ProjectID: o.projectID, Priority: priority, VMTemplateID: f.templateID,
 		StartTargetServer: f.startTarget.v, UsePublicIP: f.usePublicIP.v, UseIPv6: f.useIPv6.v, Syncing: f.syncing.v,
@@ -156,12 +171,19 @@ func runTaskCreate(ctx context.Context, a *app, args []string) int {
 		return fail(a, sms.Credentials{}, "task create", err)
 	}
 	printWarnings(a, warns)
+	var clock *checks.Clock
+	if !f.dry {
+		clock = readClock(ctx, a, &o)
+	}
+	if !gate(a, "task create", checks.Run(checks.Input{Plan: plan, Facts: facts, Type: opt.Type, Clock: clock}), plan, f.force) {
+		return exitChecks
+	}
 	code := exitOK
 	if len(warns) > 0 {
 		code = exitPartial
 	}
 	if f.dry {
-		if err := writeJSON(a.Stdout, body); err != nil {
+		if err := writeBody(a, body); err != nil {
 			return fail(a, sms.Credentials{}, "task create", err)
 		}
 		return code

@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,10 +27,15 @@ type Props struct {
 	PartType   string // GPT type GUID (lower case) or MBR type ("0x83")
 	PartUUID   string
 	PartName   string
-	Model      string // udev only
-	Serial     string // udev only
-	WWN        string // udev only
-	Source     string // "udev" or "blkid"
+	// PartSize is the partition's size in its table, in bytes (PART_ENTRY_SIZE × 512);
+	// 0 when unknown. It differs from sysfs for an MBR extended partition, which the
+	// kernel shows as 2 sectors (block/partitions/msdos.c) while its entry spans every
+	// logical partition.
+	PartSize int64
+	Model    string // udev only
+	Serial   string // udev only
+	WWN      string // udev only
+	Source   string // "udev" or "blkid"
 }
 
 // FromUdev maps a udev database record to Props.
@@ -38,7 +45,7 @@ func FromUdev(r UdevRecord) Props {
 		Type: e["ID_FS_TYPE"], UUID: e["ID_FS_UUID"], Label: e["ID_FS_LABEL"],
 		PTType: e["ID_PART_TABLE_TYPE"], PTUUID: e["ID_PART_TABLE_UUID"],
 		PartScheme: e["ID_PART_ENTRY_SCHEME"], PartType: strings.ToLower(e["ID_PART_ENTRY_TYPE"]),
-		PartUUID: e["ID_PART_ENTRY_UUID"], PartName: e["ID_PART_ENTRY_NAME"],
+		PartUUID: e["ID_PART_ENTRY_UUID"], PartName: e["ID_PART_ENTRY_NAME"], PartSize: sectorBytes(e["ID_PART_ENTRY_SIZE"]),
 		Model: e["ID_MODEL"], Serial: firstNonEmpty(e["ID_SERIAL_SHORT"], e["ID_SERIAL"]), WWN: e["ID_WWN"],
 		Source: "udev",
 	}
@@ -50,9 +57,20 @@ func FromBlkid(v map[string]string) Props {
 		Type: v["TYPE"], UUID: v["UUID"], Label: v["LABEL"],
 		PTType: v["PTTYPE"], PTUUID: v["PTUUID"],
 		PartScheme: v["PART_ENTRY_SCHEME"], PartType: strings.ToLower(v["PART_ENTRY_TYPE"]),
-		PartUUID: v["PART_ENTRY_UUID"], PartName: v["PART_ENTRY_NAME"],
+		PartUUID: v["PART_ENTRY_UUID"], PartName: v["PART_ENTRY_NAME"], PartSize: sectorBytes(v["PART_ENTRY_SIZE"]),
 		Source: "blkid",
 	}
+}
+
+// sectorBytes converts a count of 512-byte sectors (libblkid's unit for
+// PART_ENTRY_SIZE, whatever the device's sector size) to bytes; 0 when it is not a
+// count or would overflow.
+func sectorBytes(s string) int64 {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > math.MaxInt64/512 {
+		return 0
+	}
+	return n * 512
 }
 
 func firstNonEmpty(s ...string) string {

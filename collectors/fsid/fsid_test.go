@@ -32,15 +32,24 @@ func TestParseBlkidExport(t *testing.T) {
 	}{
 		{"testdata/blkid-gpt.export", map[string]Props{
 			"/dev/loop0":   {PTType: "gpt", PTUUID: "ab6fd283-8d38-404a-b4b5-aa4d16492001", Source: "blkid"},
-			"/dev/loop0p1": {Type: "vfat", UUID: "0538-8FDE", PartScheme: "gpt", PartType: "c12a7328-f81f-11d2-ba4b-00a0c93ec93b", PartUUID: "a8510747-91fb-3848-bc1a-b00166583e77", PartName: "EFI System", Source: "blkid"},
-			"/dev/loop0p2": {Type: "ext4", UUID: "846de1bf-7207-4738-80c2-732508331f43", Label: "my root", PartScheme: "gpt", PartType: "0fc63daf-8483-4772-8e79-3d69d8477de4", PartUUID: "36e0d292-30f8-0d40-99c5-626266b066b5", Source: "blkid"},
-			"/dev/loop0p3": {Type: "swap", UUID: "6525d92d-888d-4915-9e97-c2a538d4f46b", PartScheme: "gpt", PartType: "0657fd6d-a4ab-43c4-84e5-0933c84b4f4f", PartUUID: "18f501c6-714b-0f43-aac2-fcd5b67de632", Source: "blkid"},
+			"/dev/loop0p1": {Type: "vfat", UUID: "0538-8FDE", PartScheme: "gpt", PartType: "c12a7328-f81f-11d2-ba4b-00a0c93ec93b", PartUUID: "a8510747-91fb-3848-bc1a-b00166583e77", PartName: "EFI System", PartSize: 102400 * 512, Source: "blkid"},
+			"/dev/loop0p2": {Type: "ext4", UUID: "846de1bf-7207-4738-80c2-732508331f43", Label: "my root", PartScheme: "gpt", PartType: "0fc63daf-8483-4772-8e79-3d69d8477de4", PartUUID: "36e0d292-30f8-0d40-99c5-626266b066b5", PartSize: 122880 * 512, Source: "blkid"},
+			"/dev/loop0p3": {Type: "swap", UUID: "6525d92d-888d-4915-9e97-c2a538d4f46b", PartScheme: "gpt", PartType: "0657fd6d-a4ab-43c4-84e5-0933c84b4f4f", PartUUID: "18f501c6-714b-0f43-aac2-fcd5b67de632", PartSize: 180224 * 512, Source: "blkid"},
 		}},
 		{"testdata/blkid-mbr.export", map[string]Props{
 			"/dev/loop1":   {PTType: "dos", PTUUID: "b05b22d0", Source: "blkid"},
-			"/dev/loop1p1": {Type: "xfs", UUID: "c0235e34-86e5-406c-8884-3c9ed9f98d18", Label: "data q", PartScheme: "dos", PartType: "0x83", PartUUID: "b05b22d0-01", Source: "blkid"},
-			"/dev/loop1p2": {Type: "LVM2_member", UUID: "5Bf32C-k6i7-hwDr-89tg-2LUV-eufy-2AclPI", PartScheme: "dos", PartType: "0x8e", PartUUID: "b05b22d0-02", Source: "blkid"},
-			"/dev/loop1p3": {Type: "vfat", UUID: "14AB-10AA", Label: "ESP", PartScheme: "dos", PartType: "0xef", PartUUID: "b05b22d0-03", Source: "blkid"},
+			"/dev/loop1p1": {Type: "xfs", UUID: "c0235e34-86e5-406c-8884-3c9ed9f98d18", Label: "data q", PartScheme: "dos", PartType: "0x83", PartUUID: "b05b22d0-01", PartSize: 819200 * 512, Source: "blkid"},
+			"/dev/loop1p2": {Type: "LVM2_member", UUID: "5Bf32C-k6i7-hwDr-89tg-2LUV-eufy-2AclPI", PartScheme: "dos", PartType: "0x8e", PartUUID: "b05b22d0-02", PartSize: 204800 * 512, Source: "blkid"},
+			"/dev/loop1p3": {Type: "vfat", UUID: "14AB-10AA", Label: "ESP", PartScheme: "dos", PartType: "0xef", PartUUID: "b05b22d0-03", PartSize: 1071104 * 512, Source: "blkid"},
+		}},
+		// An extended partition (2) with two logical ones (5, 6): its entry spans them
+		// (284672 sectors) where sysfs shows 2 sectors; p6 holds nothing.
+		{"testdata/blkid-mbr-extended.export", map[string]Props{
+			"/dev/loop0":   {PTType: "dos", PTUUID: "86d1aa9b", Source: "blkid"},
+			"/dev/loop0p1": {Type: "ext4", UUID: "8f080ac7-3a27-48ed-9c32-e8aa358b90fd", Label: "prim", PartScheme: "dos", PartType: "0x83", PartUUID: "86d1aa9b-01", PartSize: 122880 * 512, Source: "blkid"},
+			"/dev/loop0p2": {PTType: "dos", PartScheme: "dos", PartType: "0x5", PartUUID: "86d1aa9b-02", PartSize: 284672 * 512, Source: "blkid"},
+			"/dev/loop0p5": {Type: "ext4", UUID: "b6775a26-34d2-450a-971d-59cbb9b8f331", Label: "logical5", PartScheme: "dos", PartType: "0x83", PartUUID: "86d1aa9b-05", PartSize: 81920 * 512, Source: "blkid"},
+			"/dev/loop0p6": {PartScheme: "dos", PartType: "0x83", PartUUID: "86d1aa9b-06", PartSize: 198656 * 512, Source: "blkid"},
 		}},
 	}
 	for _, tt := range tests {
@@ -202,12 +211,15 @@ func TestIdentifyNothingFound(t *testing.T) {
 func FuzzParseBlkidExport(f *testing.F) {
 	f.Add(read(f, "testdata/blkid-gpt.export"))
 	f.Add(read(f, "testdata/blkid-mbr.export"))
+	f.Add(read(f, "testdata/blkid-mbr-extended.export"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, blk := range ParseBlkidExport(b) {
 			if len(blk) == 0 {
 				t.Fatal("empty block")
 			}
-			_ = FromBlkid(blk)
+			if p := FromBlkid(blk); p.PartSize < 0 || p.PartSize%512 != 0 {
+				t.Fatalf("PART_ENTRY_SIZE %q gave %d bytes", blk["PART_ENTRY_SIZE"], p.PartSize)
+			}
 		}
 	})
 }

@@ -161,12 +161,15 @@ size=32MiB, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F
 		t.Fatal(err)
 	}
 
-	// Disk B, MBR: ext4 mounted, ext2 left unmounted.
+	// Disk B, MBR: ext4 mounted on a primary partition; an extended partition (2) holding
+	// a logical ext4 mounted (5) and a logical ext2 left unmounted (6).
 	diskB, fileB := loopDevice(t, work, 200)
-	partition(t, diskB, "label: dos\nsize=100MiB, type=83\ntype=83\n")
+	partition(t, diskB, "label: dos\nsize=60MiB, type=83\ntype=5\nsize=40MiB, type=83\ntype=83\n")
 	sh(t, "mkfs.ext4", "-q", "-E", "lazy_itable_init=0,lazy_journal_init=0", diskB+"p1")
-	sh(t, "mkfs.ext2", "-q", "-E", "lazy_itable_init=0", "-L", "cold", diskB+"p2")
+	sh(t, "mkfs.ext4", "-q", "-E", "lazy_itable_init=0,lazy_journal_init=0", "-L", "logical", diskB+"p5")
+	sh(t, "mkfs.ext2", "-q", "-E", "lazy_itable_init=0", "-L", "cold", diskB+"p6")
 	mount(t, diskB+"p1", filepath.Join(mnt, "mbr"))
+	mount(t, diskB+"p5", filepath.Join(mnt, "logical"))
 
 	// Disk C: ext4 on the whole disk, no partition table.
 	diskC, fileC := loopDevice(t, work, 64)
@@ -229,6 +232,8 @@ size=32MiB, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F
 		diskA + "p4": {"", "NORMAL"},
 		diskB + "p1": {filepath.Join(mnt, "mbr"), "NORMAL"},
 		diskB + "p2": {"", "NORMAL"},
+		diskB + "p5": {filepath.Join(mnt, "logical"), "NORMAL"},
+		diskB + "p6": {"", "NORMAL"},
 	}
 	for _, dev := range []string{diskA, diskB} {
 		d := disks[dev]
@@ -261,6 +266,17 @@ size=32MiB, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F
 			checkUsage(t, p.Name, p.MountPoint, p.Usage, p.UsedSize)
 		}
 	}
+	// The extended partition: its size is its table entry's (partx reads the table), not
+	// the kernel's 2 sectors; the logical partitions keep their numbers.
+	ext := disks[diskB].PhysicalVolumes[1]
+	if !ext.Extended || ext.Number != 2 || ext.Size != partxTable(t, diskB)[2].sector*512 || ext.Size < 100<<20 || ext.FileSystem != "" {
+		t.Errorf("%s: extended %v number %d size %d fs %q; want the extended partition 2 with partx's size", ext.Name, ext.Extended, ext.Number, ext.Size, ext.FileSystem)
+	}
+	if n := disks[diskB].PhysicalVolumes[2].Number; n != 5 {
+		t.Errorf("first logical partition numbered %d; want 5", n)
+	}
+	checkMBRBody(t, diskA, diskB, diskC)
+
 	p2 := disks[diskA].PhysicalVolumes[1]
 	if len(p2.OtherMountPoints) != 1 || p2.OtherMountPoints[0] != bind {
 		t.Errorf("%s: other mount points %q; want the bind mount %s", p2.Name, p2.OtherMountPoints, bind)
@@ -340,6 +356,65 @@ size=32MiB, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F
 	if diff := cmp.Diff(ownMounts(t, live, mnt), ownMounts(t, replayed, mnt)); diff != "" {
 		t.Errorf("replayed inventory differs from the live one (-live +replayed):\n%s", diff)
 	}
+}
+
+// checkMBRBody runs task create --dry-run on the disks and checks what SMS would receive
+// for the MBR disk: the extended partition with its table extent and no filesystem,
+// index = partition number - 1 for every partition (logical ones included), and the
+// extended partition's size covering its logical partitions.
+func checkMBRBody(t *testing.T, diskA, diskB, diskC string) {
+	t.Helper()
+	// --force: / is not on these disks, which check reports as an ERROR.
+	out, stderr, code := agentRun(t, "task", "create", "--dry-run", "--force", "--source-id", "src-1", "--region", "r1", "--project-id", "p1",
+		"--devices", strings.Join([]string{diskA, diskB, diskC}, ","))
+	if code != 0 && code != 3 {
+		t.Fatalf("task create --dry-run: exit %d\n%s", code, stderr)
+	}
+	var body struct {
+		TargetServer struct {
+			Disks []struct {
+				Name            string `json:"name"`
+				PhysicalVolumes []struct {
+					Name       string `json:"name"`
+					Index      int    `json:"index"`
+					Size       int64  `json:"size"`
+					FileSystem string `json:"file_system"`
+					DeviceUse  string `json:"device_use"`
+				} `json:"physical_volumes"`
+			} `json:"disks"`
+		} `json:"target_server"`
+	}
+	if err := json.Unmarshal([]byte(out), &body); err != nil {
+		t.Fatalf("body: %v\n%s", err, out)
+	}
+	table := partxTable(t, diskB)
+	for _, d := range body.TargetServer.Disks {
+		if d.Name != diskB {
+			continue
+		}
+		var got []string
+		for _, pv := range d.PhysicalVolumes {
+			nr, _ := strconv.Atoi(strings.TrimPrefix(pv.Name, diskB+"p"))
+			got = append(got, fmt.Sprintf("%s index %d size %d fs %q use %s", pv.Name, pv.Index, pv.Size, pv.FileSystem, pv.DeviceUse))
+			if pv.Index != nr-1 || pv.Size != table[nr].sector*512 {
+				t.Errorf("%s: index %d size %d; want %d and partx's %d", pv.Name, pv.Index, pv.Size, nr-1, table[nr].sector*512)
+			}
+		}
+		want := []string{
+			fmt.Sprintf("%sp1 index 0 size %d fs \"ext4\" use NORMAL", diskB, table[1].sector*512),
+			fmt.Sprintf("%sp2 index 1 size %d fs \"\" use NORMAL", diskB, table[2].sector*512),
+			fmt.Sprintf("%sp5 index 4 size %d fs \"ext4\" use NORMAL", diskB, table[5].sector*512),
+			fmt.Sprintf("%sp6 index 5 size %d fs \"ext2\" use NORMAL", diskB, table[6].sector*512),
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s in the task body (-want +got):\n%s", diskB, diff)
+		}
+		if end := table[6].start + table[6].sector; table[2].start+table[2].sector < end {
+			t.Errorf("the extended partition (%d+%d) does not cover the last logical one (ends at %d)", table[2].start, table[2].sector, end)
+		}
+		return
+	}
+	t.Errorf("%s is not in the task body:\n%s", diskB, out)
 }
 
 // ownMounts decodes an inventory and keeps only the mounts below dir.
