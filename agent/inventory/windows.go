@@ -56,7 +56,7 @@ func discoverWindows(ctx context.Context, h platform.Host, opt Options) (*Invent
 		inv.Disks = append(inv.Disks, w.disk(dk))
 	}
 	inv.Mounts = w.mounts() // after the disks: a mount names the partition it is
-	w.report(d, disks, inv.Disks)
+	w.report(d, disks)
 	if len(d.needRoot) > 0 {
 		d.warn("privileges", fmt.Errorf("not running as an elevated administrator, so these are unknown: %s; run elevated (as administrator) to read them",
 			strings.Join(d.needRoot, "; ")))
@@ -573,13 +573,10 @@ func volumeText(v *winvolumes.Volume) string {
 	return "volume " + v.GUIDPath
 }
 
-// report turns what could not be read, and what SMS will not migrate as it is, into
-// warnings: one line each, naming the volume or disk and what happens.
-func (w *winLayout) report(d *discovery, disks []winvolumes.Disk, mapped []Disk) {
-	selected := map[uint32]bool{}
-	for _, dk := range disks {
-		selected[dk.Number] = true
-	}
+// report turns what could not be read into warnings: one line each, naming the volume
+// or disk. What SMS will not migrate as it is (a dynamic disk, a volume spanning disks,
+// BitLocker, Storage Spaces) is flagged in the inventory for check to say.
+func (w *winLayout) report(d *discovery, disks []winvolumes.Disk) {
 	for i := range w.snap.Volumes {
 		v := &w.snap.Volumes[i]
 		vt := volumeText(v)
@@ -597,32 +594,19 @@ func (w *winLayout) report(d *discovery, disks []winvolumes.Disk, mapped []Disk)
 		} else if v.FreeErr != nil {
 			d.warn("usage", fmt.Errorf("%s: cluster size unknown: %w", vt, v.FreeErr))
 		}
-		onSelected := false
-		for _, e := range v.Extents {
-			onSelected = onSelected || selected[e.DiskNumber]
-		}
 		switch {
 		case v.ExtentsErr != nil:
 			d.warn("volumes", fmt.Errorf("%s: the disks it lies on are unknown (listed under mounts only): %w", vt, v.ExtentsErr))
 		case len(v.Extents) == 0:
 			d.warn("volumes", fmt.Errorf("%s: IOCTL_VOLUME_GET_VOLUME_DISK_EXTENTS named no disk: it is listed under mounts only", vt))
-		case len(v.Extents) > 1 && onSelected:
-			var on []string
-			for _, e := range v.Extents {
-				on = append(on, fmt.Sprintf("%s (%s)", winDiskName(e.DiskNumber), HumanSize(e.ExtentLength)))
-			}
-			d.warn("dynamic_disk", fmt.Errorf("%s spans %s: SMS migrates dynamic disks as basic disks, where one volume cannot span disks; each piece is listed on its disk, make the volume fit one disk before migrating",
-				vt, strings.Join(on, " and ")))
 		}
-		if st := w.bitLockerState(v); st != "" && st != "off" && onSelected {
-			d.warn("bitlocker", fmt.Errorf("%s is BitLocker-encrypted (%s): SMS does not migrate encrypted volumes; decrypt it (manage-bde -off %s) or leave its disk out",
-				vt, st, strings.TrimSuffix(firstOr(v.Paths, v.GUIDPath), `\`)))
-		}
+		// A volume spanning disks and a BitLocker volume are flagged (extent,
+		// bitlocker) for check, which says what SMS will do with them.
 	}
 	if w.snap.BitLockerErr != nil {
 		d.deniedOrWarn("bitlocker", "BitLocker state (WMI Win32_EncryptableVolume)", w.snap.BitLockerErr)
 	}
-	for i, dk := range disks {
+	for _, dk := range disks {
 		name := winDiskName(dk.Number)
 		if dk.DeviceErr != nil {
 			d.warn("blockdev", fmt.Errorf("%s: model and bus unknown: %w", name, dk.DeviceErr))
@@ -635,15 +619,6 @@ func (w *winLayout) report(d *discovery, disks []winvolumes.Disk, mapped []Disk)
 		}
 		if dk.AlignmentErr != nil {
 			d.warn("blockdev", fmt.Errorf("%s: sector sizes unknown: %w", name, dk.AlignmentErr))
-		}
-		if mapped[i].Dynamic {
-			d.warn("dynamic_disk", fmt.Errorf("%s is a dynamic disk: SMS migrates it as a basic disk (the target has no dynamic disks)", name))
-		}
-		switch mapped[i].StorageSpaces {
-		case "virtual_disk":
-			d.warn("storage_spaces", fmt.Errorf("%s is a Storage Spaces virtual disk: SMS migrates it as one plain disk of its size; the pool's redundancy is not migrated", name))
-		case "pool_member":
-			d.warn("storage_spaces", fmt.Errorf("%s belongs to a Storage Spaces pool: SMS cannot migrate the pool's disks (as with RAID arrays); migrate the virtual disks it serves, or leave it out", name))
 		}
 	}
 }

@@ -69,7 +69,9 @@ func TestWindowsBIOSAndDynamicMBR(t *testing.T) {
 	if d := d1.PhysicalVolumes[0]; d.Name != "D:" || d.Start != 1<<20 || d.Size != 80<<30 || d.Number != 0 || d.Extent != nil {
 		t.Errorf("D: = %+v", d)
 	}
-	if w := warningsOf(inv, "dynamic_disk"); len(w) != 1 || !strings.Contains(w[0], `\\.\PHYSICALDRIVE1 is a dynamic disk: SMS migrates it as a basic disk`) {
+	// What SMS does with a dynamic disk is check's to say (agent/check); it is no
+	// failure to read.
+	if w := warningsOf(inv, "dynamic_disk"); len(w) != 0 {
 		t.Errorf("dynamic disk warnings %q", w)
 	}
 	// The CD-ROM and the network drive are listed, never asked for usage.
@@ -126,12 +128,12 @@ func TestWindowsBitLockerAndRemovable(t *testing.T) {
 	if c := partByName(t, inv.Disks[0], "C:"); c.BitLocker != "off" {
 		t.Errorf("C: BitLocker %q; want off", c.BitLocker)
 	}
-	if w := warningsOf(inv, "bitlocker"); len(w) != 1 || !strings.Contains(w[0], "volume D:") || !strings.Contains(w[0], "manage-bde -off D:") {
-		t.Errorf("bitlocker warnings %q", w)
+	if w := warningsOf(inv, "bitlocker"); len(w) != 0 {
+		t.Errorf("bitlocker warnings %q (check names the volume)", w)
 	}
-	// Naming only disk 0 leaves D:'s disk out, and its warning with it.
+	// Naming only disk 0 leaves D:'s disk out.
 	inv = discoverRecorded(t, "win2019-bios-bitlocker", "physicaldrive0")
-	if len(inv.Disks) != 1 || len(warningsOf(inv, "bitlocker")) != 0 {
+	if len(inv.Disks) != 1 {
 		t.Errorf("--devices physicaldrive0: %d disks, warnings %v", len(inv.Disks), inv.Warnings)
 	}
 }
@@ -155,8 +157,8 @@ func TestWindowsSpannedVolume(t *testing.T) {
 	if e := pieces[1].Extent; e == nil || e.Index != 2 || e.Count != 2 || e.VolumeSize != 70<<30 {
 		t.Errorf("second piece extent %+v", e)
 	}
-	if w := warningsOf(inv, "dynamic_disk"); len(w) != 3 || !strings.Contains(w[0], "spans") {
-		t.Errorf("warnings %q", w)
+	if w := warningsOf(inv, "dynamic_disk"); len(w) != 0 {
+		t.Errorf("warnings %q (check names the spanning volume)", w)
 	}
 	// The recovery partition after C: (2022's layout) is listed and not BOOT.
 	rec := inv.Disks[0].PhysicalVolumes[3]
@@ -180,8 +182,8 @@ func TestWindowsStorageSpaces(t *testing.T) {
 	if inv.Host.Windows.VSSService != "disabled" {
 		t.Errorf("VSS %q", inv.Host.Windows.VSSService)
 	}
-	if len(warningsOf(inv, "storage_spaces")) != 3 {
-		t.Errorf("warnings %v", inv.Warnings)
+	if len(warningsOf(inv, "storage_spaces")) != 0 {
+		t.Errorf("warnings %v (check names the pool's disks)", inv.Warnings)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,8 +37,10 @@ func TestGoldenWindowsBodies(t *testing.T) {
 				suffix string
 				args   []string
 			}{
-				{".source.json", []string{"source", "register", "--dry-run"}},
-				{".task.json", []string{"task", "create", "--dry-run", "--source-id", "0a1b2c3d-0000-4000-8000-000000000001",
+				// --force: several recordings hold what check stops (BitLocker, a pool's
+				// disks, a volume spanning disks); the goldens show what is sent anyway.
+				{".source.json", []string{"source", "register", "--dry-run", "--force"}},
+				{".task.json", []string{"task", "create", "--dry-run", "--force", "--source-id", "0a1b2c3d-0000-4000-8000-000000000001",
 					"--target-name", name + "-migrated"}},
 			} {
 				args := append(tc.args, "--config", cfg, "--from", dir, "--region", "ap-southeast-3",
@@ -49,7 +52,7 @@ func TestGoldenWindowsBodies(t *testing.T) {
 				if code != exitOK && code != exitPartial {
 					t.Fatalf("%s: exit %d: %s", strings.Join(tc.args, " "), code, stderr.String())
 				}
-				warnings.WriteString("$ sms-agent " + strings.Join(tc.args[:2], " ") + "\n" + stderr.String())
+				warnings.WriteString(fmt.Sprintf("$ sms-agent %s (exit %d)\n%s", strings.Join(tc.args[:2], " "), code, stderr.String()))
 				golden(t, dir+tc.suffix, stdout.String())
 			}
 			golden(t, dir+".warnings", warnings.String())
