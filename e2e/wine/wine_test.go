@@ -239,19 +239,43 @@ func TestCaptureReplaysOnLinux(t *testing.T) {
 	}
 }
 
-// TestRequestsOnWindows: source register and task create build their bodies on Windows
-// as on Linux (dry runs: no network).
+// TestRequestsOnWindows: check runs the Windows checks, which stop the requests under
+// Wine (the process is not elevated, there is no VSS service, and Wine names no disk
+// under C:); forced, source register and task create build their bodies on Windows as
+// on Linux (dry runs: no network).
 func TestRequestsOnWindows(t *testing.T) {
+	c := wine(t, "sms-agent.exe", "check")
+	for _, want := range []string{"ERROR not running with administrator rights", "ERROR the system drive C: is not migrated", "ERROR the Volume Shadow Copy service is missing", "OK architecture x86_64"} {
+		if !strings.Contains(c.stdout, want) {
+			t.Errorf("check lacks %q:\n%s", want, c.stdout)
+		}
+	}
+	if c.code != 4 || strings.Contains(c.stdout, "GRUB") || strings.Contains(c.stdout, "rsync") {
+		t.Errorf("check: exit %d (want 4), Linux checks run on Windows?\n%s", c.code, c.stdout)
+	}
 	for _, args := range [][]string{
 		{"source", "register", "--dry-run"},
 		{"task", "create", "--dry-run", "--source-id", "0a1b2c3d-0000-4000-8000-000000000001", "--region", "ap-southeast-3",
 			"--project-id", "0123456789abcdef0123456789abcdef"},
 	} {
-		r := wine(t, "sms-agent.exe", args...)
-		partial(t, strings.Join(args[:2], " "), r)
+		what := strings.Join(args[:2], " ")
+		if r := wine(t, "sms-agent.exe", args...); r.code != 4 || r.stdout != "" || !strings.Contains(r.stderr, "sms-agent: "+what+": stopped by") {
+			t.Errorf("%s: exit %d (want 4, nothing printed)\n%s%s", what, r.code, r.stdout, r.stderr)
+		}
+		r := wine(t, "sms-agent.exe", append(args, "--force")...)
+		if r.code != 3 {
+			t.Errorf("%s --force: exit %d; want 3\n%s", what, r.code, r.stderr)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(r.stderr), "\n") {
+			if !strings.HasPrefix(line, "warning: ") && !strings.HasPrefix(line, "WARN ") && !strings.HasPrefix(line, "ERROR ") &&
+				!strings.HasPrefix(line, "sms-agent: "+what+": --force: ") && !strings.HasPrefix(line, "sms-agent: --force: the target will lack ") &&
+				!strings.HasPrefix(line, "run-under-wine: ") {
+				t.Errorf("%s --force: stderr line %q is neither a warning nor a check line", what, line)
+			}
+		}
 		var body map[string]any
 		if err := json.Unmarshal([]byte(r.stdout), &body); err != nil || body["os_type"] != "WINDOWS" {
-			t.Errorf("%s: %v\n%s", strings.Join(args[:2], " "), err, r.stdout)
+			t.Errorf("%s: %v\n%s", what, err, r.stdout)
 		}
 	}
 }
