@@ -337,7 +337,7 @@ func TestChecks(t *testing.T) {
 		}, "OK clock within 1m30s of sms.ap-southeast-3.myhuaweicloud.com"},
 		{"clock 20 minutes fast", "clock", func(_ *inventory.Inventory, _ *sms.HostFacts, in *Input) {
 			in.Clock = &Clock{Endpoint: "sms.ap-southeast-3.myhuaweicloud.com", Local: now, Server: now.Add(-20 * time.Minute)}
-		}, "ERROR SMS.0205 this host's clock is 20m0s off sms.ap-southeast-3.myhuaweicloud.com's (2026-12-02T11:40:00Z there, 2026-12-02T12:00:00Z here): set the clock and time zone right (NTP); signatures more than 15 minutes off are refused"},
+		}, "ERROR SMS.0205 this host's clock is 20 min off sms.ap-southeast-3.myhuaweicloud.com's (2026-12-02T11:40:00Z there, 2026-12-02T12:00:00Z here): set the clock and time zone right (NTP); signatures more than 15 minutes off are refused"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

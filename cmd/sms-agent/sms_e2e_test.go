@@ -309,7 +309,7 @@ func TestE2EBadCredentialsAndClock(t *testing.T) {
 	defer skewed.assertNoSecrets()
 	// The clock check reads the endpoint's Date before anything is sent, and stops.
 	code, _, errs = skewed.run(akEnv, append([]string{"source", "register"}, skewed.common()...)...)
-	if code != 4 || !strings.Contains(errs, "ERROR SMS.0205 this host's clock is 20m0s off 127.0.0.1:") || len(skewed.fake.Requests()) != 0 {
+	if code != 4 || !strings.Contains(errs, "ERROR SMS.0205 this host's clock is 20 min off 127.0.0.1:") || len(skewed.fake.Requests()) != 0 {
 		t.Errorf("clock: exit %d, %d requests\n%s", code, len(skewed.fake.Requests()), errs)
 	}
 	// Forced, the request goes and SMS refuses it for the same reason.
