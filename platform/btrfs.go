@@ -1,9 +1,10 @@
 package platform
 
 import (
+	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
-	"sync"
 )
 
 // BtrfsSearchKey is the part of the kernel's struct btrfs_ioctl_search_key a caller
@@ -57,7 +58,8 @@ func BtrfsSearchItemsLen(buf []byte, nr uint32) (int, error) {
 	return off, nil
 }
 
-// BtrfsSearchOutcome is one search as kept in a capture.
+// BtrfsSearchOutcome is one search as captures before version 2 kept it (the
+// manifest's "btrfs_searches" list).
 type BtrfsSearchOutcome struct {
 	Mount  string             `json:"mount"`
 	Key    BtrfsSearchKey     `json:"key"`
@@ -65,63 +67,52 @@ type BtrfsSearchOutcome struct {
 	Err    string             `json:"error,omitempty"`
 }
 
-type btrfsSearchID struct {
-	mnt string
-	key BtrfsSearchKey
-}
-
-// ReplayBtrfsSearch answers searches from a capture; a search it does not hold fails
-// with ErrNotRecorded (captures made before searches were recorded hold none).
-type ReplayBtrfsSearch struct {
-	byID map[btrfsSearchID]BtrfsSearchOutcome
-}
-
-// NewReplayBtrfsSearch indexes recorded searches.
-func NewReplayBtrfsSearch(outcomes []BtrfsSearchOutcome) *ReplayBtrfsSearch {
-	r := &ReplayBtrfsSearch{byID: map[btrfsSearchID]BtrfsSearchOutcome{}}
-	for _, o := range outcomes {
-		r.byID[btrfsSearchID{o.Mount, o.Key}] = o
-	}
-	return r
-}
-
-// BtrfsTreeSearch returns the recorded answer.
-func (r *ReplayBtrfsSearch) BtrfsTreeSearch(mnt string, key BtrfsSearchKey) (BtrfsSearchResult, error) {
-	o, ok := r.byID[btrfsSearchID{mnt, key}]
-	switch {
-	case !ok:
-		return BtrfsSearchResult{}, fmt.Errorf("btrfs tree search on %s: %w", mnt, ErrNotRecorded)
-	case o.Result == nil:
-		return BtrfsSearchResult{}, fmt.Errorf("btrfs tree search on %s: %s", mnt, o.Err)
-	}
-	return *o.Result, nil
-}
-
-// RecordBtrfsSearch wraps a searcher and keeps every outcome, for `capture`.
-type RecordBtrfsSearch struct {
-	Inner BtrfsSearcher
-	mu    sync.Mutex
-	got   []BtrfsSearchOutcome
-}
-
-// BtrfsTreeSearch searches with the inner searcher and records the outcome.
-func (r *RecordBtrfsSearch) BtrfsTreeSearch(mnt string, key BtrfsSearchKey) (BtrfsSearchResult, error) {
-	res, err := r.Inner.BtrfsTreeSearch(mnt, key)
-	o := BtrfsSearchOutcome{Mount: mnt, Key: key}
-	if err != nil {
-		o.Err = err.Error()
+// record converts a version 1 search into a BtrfsSearchProbe record.
+func (o BtrfsSearchOutcome) record() (ProbeRecord, error) {
+	var res BtrfsSearchResult
+	var err error
+	if o.Result != nil {
+		res = *o.Result
 	} else {
-		o.Result = &BtrfsSearchResult{NrItems: res.NrItems, Buf: append([]byte(nil), res.Buf...)}
+		err = &ProbeError{Message: o.Err}
 	}
-	r.mu.Lock()
-	r.got = append(r.got, o)
-	r.mu.Unlock()
+	return ProbeRecordOf(BtrfsSearchProbe, BtrfsSearchQuery{Mount: o.Mount, Search: o.Key}, res, err)
+}
+
+// BtrfsSearchQuery is one tree search on the btrfs filesystem mounted at Mount.
+type BtrfsSearchQuery struct {
+	Mount  string         `json:"mount"`
+	Search BtrfsSearchKey `json:"search"`
+}
+
+// BtrfsSearchProbe is BTRFS_IOC_TREE_SEARCH (see LiveBtrfsSearch), keyed by the mount
+// point and the search key.
+var BtrfsSearchProbe = Probe[BtrfsSearchQuery, BtrfsSearchResult]{
+	Name: "btrfs_tree_search",
+	Live: func(_ context.Context, _ LiveEnv, qs []BtrfsSearchQuery) []Answer[BtrfsSearchResult] {
+		out := make([]Answer[BtrfsSearchResult], len(qs))
+		for i, q := range qs {
+			out[i].Value, out[i].Err = LiveBtrfsSearch{}.BtrfsTreeSearch(q.Mount, q.Search)
+		}
+		return out
+	},
+}
+
+// ProbeBtrfsSearch searches through a Prober: live, recorded or replayed. A search the
+// capture does not hold (captures made before searches were recorded hold none) fails
+// with ErrNotRecorded.
+type ProbeBtrfsSearch struct{ P Prober }
+
+// BtrfsTreeSearch asks BtrfsSearchProbe.
+func (s ProbeBtrfsSearch) BtrfsTreeSearch(mnt string, key BtrfsSearchKey) (BtrfsSearchResult, error) {
+	res, err := Ask(context.Background(), s.P, BtrfsSearchProbe, BtrfsSearchQuery{Mount: mnt, Search: key})
+	if errors.Is(err, ErrNotRecorded) {
+		return BtrfsSearchResult{}, fmt.Errorf("btrfs tree search on %s: %w", mnt, ErrNotRecorded)
+	}
 	return res, err
 }
 
-// Recorded returns the outcomes recorded so far.
-func (r *RecordBtrfsSearch) Recorded() []BtrfsSearchOutcome {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]BtrfsSearchOutcome(nil), r.got...)
+// NewReplayBtrfsSearch answers searches from version 1 records.
+func NewReplayBtrfsSearch(outcomes []BtrfsSearchOutcome) BtrfsSearcher {
+	return ProbeBtrfsSearch{P: replayV1(BtrfsSearchProbe.Name, outcomes, BtrfsSearchOutcome.record)}
 }

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -22,21 +23,73 @@ const ManifestName = "sms-capture.json"
 // CaptureFormat names the format in the manifest.
 const CaptureFormat = "sms-agent-capture"
 
-// Manifest is the capture's description and everything that is not a file: command
-// outcomes and statfs answers. See docs/capture-format.md.
+// CaptureVersion is the manifest version this agent writes; it reads 1 and 2.
+const CaptureVersion = 2
+
+// Manifest is the capture's description and everything that is not a file: the answers
+// of every probe. See docs/capture-format.md.
 type Manifest struct {
-	Format       string            `json:"format"`
-	Version      int               `json:"version"`
-	Created      time.Time         `json:"created"`
-	AgentVersion string            `json:"agent_version"`
-	Privileged   bool              `json:"privileged"`
-	Commands     []RecordedCommand `json:"commands"`
-	Statfs       []StatfsOutcome   `json:"statfs"`
-	// BtrfsSearches are the BTRFS_IOC_TREE_SEARCH answers (ioctls, not files).
-	BtrfsSearches []BtrfsSearchOutcome `json:"btrfs_searches,omitempty"`
+	Format       string    `json:"format"`
+	Version      int       `json:"version"`
+	Created      time.Time `json:"created"`
+	AgentVersion string    `json:"agent_version"`
+	Privileged   bool      `json:"privileged"`
+	// OS is the captured system, "linux" or "windows" (version 1: always linux).
+	OS string `json:"os"`
+	// Probes holds the answers by probe name (Probe.Name), each probe's sorted by key.
+	Probes map[string][]ProbeRecord `json:"probes"`
 	// Interfaces are the network interfaces and their addresses (netlink, not files),
 	// for registering a source from a capture.
 	Interfaces []NetInterface `json:"interfaces,omitempty"`
+}
+
+// manifestV1 holds the sections version 1 kept apart, before probes.
+type manifestV1 struct {
+	Commands      []RecordedCommand    `json:"commands"`
+	Statfs        []StatfsOutcome      `json:"statfs"`
+	BtrfsSearches []BtrfsSearchOutcome `json:"btrfs_searches"`
+}
+
+// replayV1 replays version 1 records of one probe (for tests written against them).
+func replayV1[T any](name string, items []T, record func(T) (ProbeRecord, error)) Prober {
+	var recs []ProbeRecord
+	for _, it := range items {
+		if r, err := record(it); err == nil {
+			recs = append(recs, r)
+		}
+	}
+	return NewReplay(map[string][]ProbeRecord{name: recs})
+}
+
+// probes converts a version 1 manifest's sections into probe records.
+func (v manifestV1) probes() (map[string][]ProbeRecord, error) {
+	out := map[string][]ProbeRecord{}
+	add := func(name string, rec ProbeRecord, err error) error {
+		if err != nil {
+			return err
+		}
+		out[name] = append(out[name], rec)
+		return nil
+	}
+	for _, c := range v.Commands {
+		r, err := c.record()
+		if err := add(CommandProbe.Name, r, err); err != nil {
+			return nil, fmt.Errorf("commands: %w", err)
+		}
+	}
+	for _, o := range v.Statfs {
+		r, err := o.record()
+		if err := add(StatfsProbe.Name, r, err); err != nil {
+			return nil, fmt.Errorf("statfs: %w", err)
+		}
+	}
+	for _, o := range v.BtrfsSearches {
+		r, err := o.record()
+		if err := add(BtrfsSearchProbe.Name, r, err); err != nil {
+			return nil, fmt.Errorf("btrfs_searches: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // NetInterface is one network interface and its addresses in CIDR form ("10.0.0.5/24").
@@ -62,20 +115,15 @@ func (c *Capture) Close() {
 }
 
 // Host builds a replaying host from the capture. Its FS is confined to the capture's
-// directory: no path or symbolic link in it reaches a file outside.
+// directory: no path or symbolic link in it reaches a file outside. A directory without
+// a manifest is a privileged Linux host with no probe answers.
 func (c *Capture) Host(now func() time.Time) Host {
-	h := Host{FS: c.fs, Now: now}
-	if c.Manifest != nil {
-		h.Run = NewReplayRunner(c.Manifest.Commands)
-		h.Statfs = NewReplayStatfs(c.Manifest.Statfs)
-		h.BtrfsSearch = NewReplayBtrfsSearch(c.Manifest.BtrfsSearches)
-		h.Privileged = c.Manifest.Privileged
-	} else {
-		h.Run = NewReplayRunner(nil)
-		h.Statfs = NewReplayStatfs(nil)
-		h.BtrfsSearch = NewReplayBtrfsSearch(nil)
-		h.Privileged = true
+	m := c.Manifest
+	if m == nil {
+		m = &Manifest{Privileged: true, OS: OSLinux}
 	}
+	h := NewHost(c.fs, NewReplay(m.Probes), now)
+	h.Privileged, h.OS = m.Privileged, m.OS
 	return h
 }
 
@@ -167,11 +215,31 @@ func ParseManifest(b []byte) (*Manifest, error) {
 	if m.Format != CaptureFormat {
 		return nil, fmt.Errorf("parse %s: format %q, want %q", ManifestName, m.Format, CaptureFormat)
 	}
-	if m.Version != 1 {
-		return nil, fmt.Errorf("parse %s: unsupported version %d", ManifestName, m.Version)
+	switch m.Version {
+	case 1:
+		var v1 manifestV1
+		if err := json.Unmarshal(b, &v1); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", ManifestName, err)
+		}
+		p, err := v1.probes()
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", ManifestName, err)
+		}
+		m.Probes, m.OS = p, OSLinux
+	case CaptureVersion:
+		if m.OS != OSLinux && m.OS != OSWindows {
+			return nil, fmt.Errorf("parse %s: os %q, want %q or %q", ManifestName, m.OS, OSLinux, OSWindows)
+		}
+	default:
+		return nil, fmt.Errorf("parse %s: unsupported version %d (this agent reads 1 and %d)", ManifestName, m.Version, CaptureVersion)
 	}
 	return &m, nil
 }
+
+// ErrCaptureUnstorable: this system cannot lay the capture out as files (Windows cannot
+// name files with ':' or, without privileges, make the symlinks of a Linux /sys tree).
+// Replay such a capture on Linux.
+var ErrCaptureUnstorable = errors.New("this system cannot store the capture's files (replay Linux captures on Linux)")
 
 // maxUnpacked bounds what an archive may unpack to, maxEntries its number of entries.
 const (
@@ -219,6 +287,9 @@ func unpack(ctx context.Context, r io.Reader, dir string) error {
 			}
 			continue
 		}
+		if err := storable(name); err != nil {
+			return err
+		}
 		if err := unpackEntry(root, tr, h, name, &total); err != nil {
 			return fmt.Errorf("entry %s: %w", Quote(h.Name), err)
 		}
@@ -243,7 +314,15 @@ func unpackEntry(root *os.Root, tr *tar.Reader, h *tar.Header, name string, tota
 		if err := mkParent(); err != nil {
 			return err
 		}
-		return root.Symlink(t, name)
+		if err := root.Symlink(t, name); err != nil {
+			return err
+		}
+		// Some systems report success and store nothing usable (Wine) or a link that
+		// does not resolve the way Linux does: the replay would silently miss devices.
+		if got, err := root.Readlink(name); err != nil || filepath.ToSlash(got) != t {
+			return ErrCaptureUnstorable
+		}
+		return nil
 	case tar.TypeLink:
 		old, err := entryName(h.Linkname)
 		if err != nil {
@@ -299,7 +378,10 @@ func (c ctxReader) Read(p []byte) (int, error) {
 // WriteCapture writes a capture archive: the manifest, then every file, directory and
 // symlink the recorder saw, with the symlinks on the way to each resolved as on the host.
 func WriteCapture(w io.Writer, fsys FS, rec *FileRecorder, m Manifest) error {
-	m.Format, m.Version = CaptureFormat, 1
+	m.Format, m.Version = CaptureFormat, CaptureVersion
+	if m.OS == "" {
+		m.OS = OSLinux
+	}
 	zw := gzip.NewWriter(w)
 	tw := tar.NewWriter(zw)
 	mb, err := json.MarshalIndent(m, "", " ")

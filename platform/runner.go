@@ -230,7 +230,67 @@ func (r ExecRunner) Run(ctx context.Context, c Command) (Result, error) {
 	return res, nil
 }
 
-// RecordedCommand is one command's outcome as kept in a capture.
+// CommandOutput is a command's answer as a capture holds it.
+type CommandOutput struct {
+	Stdout   string `json:"stdout"`
+	Stderr   string `json:"stderr"`
+	ExitCode int    `json:"exit_code"`
+	Early    bool   `json:"-"` // see Result.Early; never recorded (a recording waits for the exit)
+}
+
+// CommandProbe runs an external command. The key is the full argv; a non-zero exit is
+// an answer (its exit code), not an error. Through ProbeRunner, an unrecorded command
+// behaves like a tool that is not installed.
+var CommandProbe = Probe[Command, CommandOutput]{
+	Name: "command",
+	Key:  func(c Command) any { return c.Argv },
+	Live: liveCommands,
+}
+
+func liveCommands(ctx context.Context, env LiveEnv, cs []Command) []Answer[CommandOutput] {
+	r := ExecRunner{SearchPath: env.SearchPath, Env: env.Env}
+	out := make([]Answer[CommandOutput], len(cs))
+	for i, c := range cs {
+		if env.Recording {
+			c.Complete = nil // wait for the exit: keep the real exit code and all of stderr
+		}
+		res, err := r.Run(ctx, c)
+		var ee *ExitError
+		if errors.As(err, &ee) {
+			err = nil // the exit code is in the answer
+		}
+		out[i] = Answer[CommandOutput]{Value: CommandOutput{Stdout: string(res.Stdout), Stderr: string(res.Stderr),
+			ExitCode: res.ExitCode, Early: res.Early}, Err: err}
+	}
+	return out
+}
+
+// ProbeRunner runs commands through a Prober: live, recorded or replayed.
+type ProbeRunner struct{ P Prober }
+
+// Run asks CommandProbe. A non-zero exit comes back as an *ExitError with the Result.
+func (r ProbeRunner) Run(ctx context.Context, c Command) (Result, error) {
+	if len(c.Argv) == 0 {
+		return Result{}, errors.New("run: empty command")
+	}
+	out, err := Ask(ctx, r.P, CommandProbe, c)
+	res := Result{Stdout: []byte(out.Stdout), Stderr: []byte(out.Stderr), ExitCode: out.ExitCode, Early: out.Early}
+	switch {
+	case errors.Is(err, ErrNotRecorded):
+		return Result{ExitCode: -1}, fmt.Errorf("%s: %w (not recorded)", c.Argv[0], ErrToolUnavailable)
+	case err != nil:
+		if res.ExitCode == 0 {
+			res.ExitCode = -1
+		}
+		return res, err
+	case res.ExitCode != 0:
+		return res, &ExitError{Argv: c.Argv, Code: res.ExitCode, Stderr: out.Stderr}
+	}
+	return res, nil
+}
+
+// RecordedCommand is one command's outcome as captures before version 2 kept it (the
+// manifest's "commands" list).
 type RecordedCommand struct {
 	Argv     []string `json:"argv"`
 	Stdout   string   `json:"stdout"`
@@ -240,74 +300,28 @@ type RecordedCommand struct {
 	Error string `json:"error,omitempty"`
 }
 
-func key(argv []string) string { return strings.Join(argv, "\x00") }
-
-// ReplayRunner answers commands from recorded outcomes, keyed by the full argv.
-// An unrecorded command behaves like a tool that is not installed.
-type ReplayRunner struct {
-	byArgv map[string]RecordedCommand
-}
-
-// NewReplayRunner indexes recorded commands.
-func NewReplayRunner(cmds []RecordedCommand) *ReplayRunner {
-	r := &ReplayRunner{byArgv: map[string]RecordedCommand{}}
-	for _, c := range cmds {
-		r.byArgv[key(c.Argv)] = c
-	}
-	return r
-}
-
-// Run returns the recorded outcome of c.Argv.
-func (r *ReplayRunner) Run(_ context.Context, c Command) (Result, error) {
-	if len(c.Argv) == 0 {
-		return Result{}, errors.New("run: empty command")
-	}
-	rc, ok := r.byArgv[key(c.Argv)]
-	if !ok {
-		return Result{ExitCode: -1}, fmt.Errorf("%s: %w (not recorded)", c.Argv[0], ErrToolUnavailable)
-	}
-	res := Result{Stdout: []byte(rc.Stdout), Stderr: []byte(rc.Stderr), ExitCode: rc.ExitCode}
+// record converts a version 1 command into a CommandProbe record.
+func (rc RecordedCommand) record() (ProbeRecord, error) {
+	var err error
 	switch rc.Error {
 	case "unavailable":
-		return res, fmt.Errorf("%s: %w", c.Argv[0], ErrToolUnavailable)
+		err = fmt.Errorf("%s: %w", firstArg(rc.Argv), ErrToolUnavailable)
 	case "timeout":
-		return res, fmt.Errorf("run %s: %w", strings.Join(c.Argv, " "), ErrTimeout)
+		err = fmt.Errorf("run %s: %w", strings.Join(rc.Argv, " "), ErrTimeout)
 	}
-	if rc.ExitCode != 0 {
-		return res, &ExitError{Argv: c.Argv, Code: rc.ExitCode, Stderr: rc.Stderr}
-	}
-	return res, nil
+	return ProbeRecordOf(CommandProbe, Command{Argv: rc.Argv},
+		CommandOutput{Stdout: rc.Stdout, Stderr: rc.Stderr, ExitCode: rc.ExitCode}, err)
 }
 
-// RecordRunner wraps another runner and keeps every outcome, for `capture`.
-type RecordRunner struct {
-	Inner Runner
-	mu    sync.Mutex
-	cmds  []RecordedCommand
-}
-
-// Run runs c with the inner runner and records the outcome. It waits for the process
-// to exit even when c has a Complete function, so that the real exit code and all of
-// stderr are kept.
-func (r *RecordRunner) Run(ctx context.Context, c Command) (Result, error) {
-	c.Complete = nil
-	res, err := r.Inner.Run(ctx, c)
-	rc := RecordedCommand{Argv: c.Argv, Stdout: string(res.Stdout), Stderr: string(res.Stderr), ExitCode: res.ExitCode}
-	switch {
-	case errors.Is(err, ErrToolUnavailable):
-		rc.Error = "unavailable"
-	case errors.Is(err, ErrTimeout):
-		rc.Error = "timeout"
+func firstArg(argv []string) string {
+	if len(argv) == 0 {
+		return ""
 	}
-	r.mu.Lock()
-	r.cmds = append(r.cmds, rc)
-	r.mu.Unlock()
-	return res, err
+	return argv[0]
 }
 
-// Recorded returns the outcomes recorded so far.
-func (r *RecordRunner) Recorded() []RecordedCommand {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]RecordedCommand(nil), r.cmds...)
+// NewReplayRunner answers commands from recorded outcomes, keyed by the full argv; an
+// unrecorded command behaves like a tool that is not installed.
+func NewReplayRunner(cmds []RecordedCommand) Runner {
+	return ProbeRunner{P: replayV1(CommandProbe.Name, cmds, RecordedCommand.record)}
 }

@@ -199,54 +199,107 @@ func ServeStatfs(r io.Reader, w io.Writer) error {
 	return nil
 }
 
-// ReplayStatfs answers from recorded outcomes; an unrecorded path is ErrNotRecorded.
-type ReplayStatfs struct {
-	byPath map[string]StatfsOutcome
+// StatfsQuery asks statfs of one mount point.
+type StatfsQuery struct {
+	Path string
+	// Local: a local kernel filesystem on a block device, whose statfs reads in-memory
+	// counters; coreutils' stat may answer it (cheaper than the helper child).
+	Local bool
 }
 
-// NewReplayStatfs indexes recorded outcomes.
-func NewReplayStatfs(rec []StatfsOutcome) *ReplayStatfs {
-	r := &ReplayStatfs{byPath: map[string]StatfsOutcome{}}
-	for _, o := range rec {
-		r.byPath[o.Path] = o
-	}
-	return r
+// StatfsProbe is statfs(2) of a mount point, keyed by the path. Live, all the paths of
+// a batch are asked at once, in child processes abandoned after LiveEnv.StatfsTimeout
+// (HelperStatfs, CoreutilsStatfs for the local ones), so that no mount can hang the agent.
+// A failure's message is what StatfsOutcome.Err holds ("timed out after 2s").
+var StatfsProbe = Probe[StatfsQuery, FSStat]{
+	Name: "statfs",
+	Key:  func(q StatfsQuery) any { return q.Path },
+	Live: liveStatfs,
 }
 
-// Statfs returns the recorded outcome for each path.
-func (r *ReplayStatfs) Statfs(_ context.Context, paths []string) map[string]StatfsOutcome {
-	out := make(map[string]StatfsOutcome, len(paths))
-	for _, p := range paths {
-		o, ok := r.byPath[p]
-		if !ok {
-			o = StatfsOutcome{Path: p, Err: errNotRecordedText}
+func liveStatfs(ctx context.Context, env LiveEnv, qs []StatfsQuery) []Answer[FSStat] {
+	var local, other []string
+	for _, q := range qs {
+		if q.Local && env.StatPath != "" && !strings.Contains(q.Path, "\n") {
+			local = append(local, q.Path)
+		} else {
+			other = append(other, q.Path)
 		}
-		out[p] = o
+	}
+	var localOut, otherOut map[string]StatfsOutcome
+	var wg sync.WaitGroup
+	if len(local) > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			localOut = CoreutilsStatfs{Path: env.StatPath, Timeout: env.StatfsTimeout}.Statfs(ctx, local)
+		}()
+	}
+	if len(other) > 0 {
+		if len(env.StatfsHelper) == 0 {
+			otherOut = map[string]StatfsOutcome{}
+			for _, p := range other {
+				otherOut[p] = StatfsOutcome{Path: p, Err: "no statfs helper"}
+			}
+		} else {
+			otherOut = HelperStatfs{Argv: env.StatfsHelper, Timeout: env.StatfsTimeout}.Statfs(ctx, other)
+		}
+	}
+	wg.Wait()
+	out := make([]Answer[FSStat], len(qs))
+	for i, q := range qs {
+		o, ok := localOut[q.Path]
+		if !ok {
+			o = otherOut[q.Path]
+		}
+		switch {
+		case o.Stat != nil:
+			out[i].Value = *o.Stat
+		case o.Err != "":
+			out[i].Err = statfsError(o.Err)
+		default:
+			out[i].Err = statfsError("no answer")
+		}
 	}
 	return out
 }
 
-// RecordStatfs wraps another Statfser and keeps every outcome, for `capture`.
-type RecordStatfs struct {
-	Inner Statfser
-	mu    sync.Mutex
-	rec   []StatfsOutcome
+// statfsError is a statfs failure whose message is the outcome's text.
+func statfsError(msg string) error {
+	e := &ProbeError{Message: msg}
+	if strings.HasPrefix(msg, errTimedOutText) {
+		e.Kind = KindTimeout
+	}
+	return e
 }
 
-// Statfs asks the inner Statfser and records the answers.
-func (r *RecordStatfs) Statfs(ctx context.Context, paths []string) map[string]StatfsOutcome {
-	out := r.Inner.Statfs(ctx, paths)
-	r.mu.Lock()
-	for _, p := range paths {
-		r.rec = append(r.rec, out[p])
+// StatfsAll asks StatfsProbe through p and returns the outcomes by path; a path the
+// capture holds no answer for comes back as ErrNotRecorded (see StatfsOutcome.Error).
+func StatfsAll(ctx context.Context, p Prober, qs []StatfsQuery) map[string]StatfsOutcome {
+	out := make(map[string]StatfsOutcome, len(qs))
+	for i, a := range AskAll(ctx, p, StatfsProbe, qs) {
+		path := qs[i].Path
+		switch {
+		case a.Err == nil:
+			st := a.Value
+			out[path] = StatfsOutcome{Path: path, Stat: &st}
+		case errors.Is(a.Err, ErrNotRecorded):
+			out[path] = StatfsOutcome{Path: path, Err: errNotRecordedText}
+		default:
+			out[path] = StatfsOutcome{Path: path, Err: a.Err.Error()}
+		}
 	}
-	r.mu.Unlock()
 	return out
 }
 
-// Recorded returns the outcomes recorded so far.
-func (r *RecordStatfs) Recorded() []StatfsOutcome {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]StatfsOutcome(nil), r.rec...)
+// record converts a version 1 statfs answer into a StatfsProbe record.
+func (o StatfsOutcome) record() (ProbeRecord, error) {
+	var st FSStat
+	var err error
+	if o.Stat != nil {
+		st = *o.Stat
+	} else {
+		err = statfsError(o.Err)
+	}
+	return ProbeRecordOf(StatfsProbe, StatfsQuery{Path: o.Path}, st, err)
 }

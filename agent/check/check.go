@@ -68,49 +68,59 @@ type Clock struct {
 // A checker is one check: it returns its lines, none when it does not apply.
 type checker struct {
 	name string
+	os   string // sms.OSLinux or sms.OSWindows: the sources it applies to; "" both
 	run  func(in Input) []Result
 }
 
 // checkers are every check, in the order they print.
 func checkers() []checker {
+	linux, windows := sms.OSLinux, sms.OSWindows
 	return []checker{
-		{"root", checkRoot},
-		{"boot-mounts", checkBootMounts},
-		{"layout", checkLayout},
-		{"mounts", checkMounts},
-		{"unopened", checkUnopened},
-		{"disk-count", checkDiskCount},
-		{"system-disk", checkSystemDisk},
-		{"disk-size", checkDiskSize},
-		{"vg-size", checkVGSize},
-		{"root-free", checkRootFree},
-		{"mount-free", checkMountFree},
-		{"tmp-exec", checkTmpExec},
-		{"initramfs", checkInitramfs},
-		{"grub", checkGrub},
-		{"virtio", checkVirtio},
-		{"rsync", checkRsync},
-		{"tc", checkTc},
-		{"xen-pv", checkXenPV},
-		{"arch", checkArch},
-		{"selinux", checkSELinux},
-		{"clock", checkClock},
+		{"root", "", checkRoot},
+		{"boot-mounts", linux, checkBootMounts},
+		{"layout", linux, checkLayout},
+		{"mounts", "", checkMounts},
+		{"unopened", linux, checkUnopened},
+		{"dynamic-disk", windows, checkDynamicDisks},
+		{"bitlocker", windows, checkBitLocker},
+		{"storage-spaces", windows, checkStorageSpaces},
+		{"disk-count", "", checkDiskCount},
+		{"system-disk", "", checkSystemDisk},
+		{"disk-size", linux, checkDiskSize},
+		{"vg-size", linux, checkVGSize},
+		{"root-free", linux, checkRootFree},
+		{"mount-free", linux, checkMountFree},
+		{"tmp-exec", linux, checkTmpExec},
+		{"initramfs", linux, checkInitramfs},
+		{"grub", linux, checkGrub},
+		{"virtio", linux, checkVirtio},
+		{"rsync", linux, checkRsync},
+		{"tc", linux, checkTc},
+		{"xen-pv", linux, checkXenPV},
+		{"admin", windows, checkAdmin},
+		{"vss", windows, checkVSS},
+		{"drivers", windows, checkDrivers},
+		{"arch", "", checkArch},
+		{"selinux", linux, checkSELinux},
+		{"clock", "", checkClock},
 	}
 }
 
-// Names lists every check's name, in order.
-func Names() []string {
-	var out []string
-	for _, c := range checkers() {
-		out = append(out, c.name)
+// osOf is the source's OS type: WINDOWS, else LINUX.
+func osOf(in Input) string {
+	if inv(in).Host.OSType == sms.OSWindows {
+		return sms.OSWindows
 	}
-	return out
+	return sms.OSLinux
 }
 
 // Run runs every check.
 func Run(in Input) []Result {
 	var out []Result
 	for _, c := range checkers() {
+		if c.os != "" && c.os != osOf(in) {
+			continue
+		}
 		for _, r := range c.run(in) {
 			r.Check = c.name
 			out = append(out, r)

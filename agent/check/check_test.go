@@ -16,6 +16,7 @@ import (
 	"github.com/sms-agent/sms-agent/agent/inventory"
 	"github.com/sms-agent/sms-agent/agent/sms"
 	"github.com/sms-agent/sms-agent/collectors/boot"
+	"github.com/sms-agent/sms-agent/internal/capturetest"
 	"github.com/sms-agent/sms-agent/platform"
 )
 
@@ -38,25 +39,29 @@ func replayHost(t *testing.T, archive string) captured {
 	if b, err := os.ReadFile(strings.TrimSuffix(archive, ".tar.gz") + ".devices"); err == nil {
 		devices = strings.Split(strings.TrimSpace(string(b)), ",")
 	}
-	c, err := platform.OpenCapture(archive, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := capturetest.Open(t, archive)
 	h := c.Host(func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) })
 	inv, err := inventory.Discover(context.Background(), h, inventory.Options{Devices: devices})
 	if err != nil {
 		t.Fatal(err)
 	}
-	facts, _ := sms.FactReader{FS: h.FS, Run: h.Run, Kernel: inv.Host.KernelVersion}.Gather(context.Background())
+	var facts sms.HostFacts
+	if inv.Host.OSType != sms.OSWindows {
+		facts, _ = sms.FactReader{FS: h.FS, Run: h.Run, Kernel: inv.Host.KernelVersion}.Gather(context.Background())
+	}
 	return captured{name: name, inv: inv, facts: facts}
 }
 
+// captures are the captured hosts: archives, and the Windows recordings (directories).
 func captures(t *testing.T) []string {
 	t.Helper()
 	archives, err := filepath.Glob(filepath.Join(hostsDir, "*.tar.gz"))
 	if err != nil || len(archives) == 0 {
 		t.Fatalf("no captures in %s (%v)", hostsDir, err)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(hostsDir, "*", platform.ManifestName))
+	for _, d := range dirs {
+		archives = append(archives, filepath.Dir(d))
 	}
 	return archives
 }
@@ -84,7 +89,7 @@ func TestCaptures(t *testing.T) {
 func compareGolden(t *testing.T, name string, rs []Result) {
 	var b strings.Builder
 	for _, r := range rs {
-		fmt.Fprintf(&b, "%-12s %s\n", r.Check, r)
+		fmt.Fprintf(&b, "%-14s %s\n", r.Check, r)
 	}
 	golden := filepath.Join("testdata", name+".checks")
 	if *update {
@@ -332,7 +337,7 @@ func TestChecks(t *testing.T) {
 		}, "OK clock within 1m30s of sms.ap-southeast-3.myhuaweicloud.com"},
 		{"clock 20 minutes fast", "clock", func(_ *inventory.Inventory, _ *sms.HostFacts, in *Input) {
 			in.Clock = &Clock{Endpoint: "sms.ap-southeast-3.myhuaweicloud.com", Local: now, Server: now.Add(-20 * time.Minute)}
-		}, "ERROR SMS.0205 this host's clock is 20m0s off sms.ap-southeast-3.myhuaweicloud.com's (2026-12-02T11:40:00Z there, 2026-12-02T12:00:00Z here): set the clock and time zone right (NTP); signatures more than 15 minutes off are refused"},
+		}, "ERROR SMS.0205 this host's clock is 20 min off sms.ap-southeast-3.myhuaweicloud.com's (2026-12-02T11:40:00Z there, 2026-12-02T12:00:00Z here): set the clock and time zone right (NTP); signatures more than 15 minutes off are refused"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

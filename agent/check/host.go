@@ -234,7 +234,8 @@ func checkClock(in Input) []Result {
 		skew = -skew
 	}
 	if skew > maxClockSkewMin*time.Minute {
-		return []Result{{Level: Error, Code: "SMS.0205", Found: fmt.Sprintf("this host's clock is %s off %s's (%s there, %s here)", skew.Round(time.Second), c.Endpoint, c.Server.UTC().Format(time.RFC3339), c.Local.UTC().Format(time.RFC3339)),
+		// Date has whole seconds: the skew is known to a second, said to the minute.
+		return []Result{{Level: Error, Code: "SMS.0205", Found: fmt.Sprintf("this host's clock is %d min off %s's (%s there, %s here)", skew.Round(time.Minute)/time.Minute, c.Endpoint, c.Server.UTC().Format(time.RFC3339), c.Local.UTC().Format(time.RFC3339)),
 			Fix: "set the clock and time zone right (NTP); signatures more than 15 minutes off are refused"}}
 	}
 	return okf("clock within %s of %s", skew.Round(time.Second), c.Endpoint)

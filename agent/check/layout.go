@@ -41,7 +41,11 @@ func mountedAt(in Input, mp string) (device, fstype string, ok bool) {
 }
 
 // fixFor is what to do about a mount left behind, by why it is.
-func fixFor(u sms.Uncarried) string {
+func fixFor(in Input, u sms.Uncarried) string {
+	switch {
+	case u.Kind == sms.MountUnknown && osOf(in) == sms.OSWindows:
+		return "fix what the warnings name (the volume's disk extents could not be read), then check again"
+	}
 	switch u.Kind {
 	case sms.MountUnknown:
 		return "fix what the warnings name (lvm2 or btrfs-progs missing, a capture without their output), then check again"
@@ -57,16 +61,28 @@ func fixFor(u sms.Uncarried) string {
 	return "migrate it another way, or give --force to go without it"
 }
 
-// checkRoot: / must be migrated, or the target cannot boot.
+// checkRoot: / (on Windows, the system drive) must be migrated, or the target cannot
+// boot.
 func checkRoot(in Input) []Result {
-	dev, fstype, mounted := mountedAt(in, "/")
+	root, what := "/", "/"
+	if w := inv(in).Host.Windows; osOf(in) == sms.OSWindows {
+		if w == nil || w.SystemDrive == "" {
+			return []Result{{Level: Warn, Found: "the system drive is unknown, so whether it is migrated is unknown", Fix: "run check on the host itself"}}
+		}
+		root, what = w.SystemDrive+`\`, "the system drive "+w.SystemDrive
+	}
+	dev, fstype, mounted := mountedAt(in, root)
 	if !mounted {
-		return []Result{{Level: Warn, Found: "/ is not in the mount table, so whether it is migrated is unknown", Fix: "make sure the capture or inventory holds /proc/self/mountinfo"}}
+		table := "/proc/self/mountinfo"
+		if osOf(in) == sms.OSWindows {
+			table = "the volumes' mount points"
+		}
+		return []Result{{Level: Warn, Found: what + " is not in the mount table, so whether it is migrated is unknown", Fix: "make sure the capture or inventory holds " + table}}
 	}
-	if u, left := uncarriedAt(in.Plan.Uncarried(), "/"); left {
-		return []Result{{Level: Error, Found: "/ is not migrated (" + u.Reason + ")", Fix: fixFor(u), Subjects: []string{"/"}}}
+	if u, left := uncarriedAt(in.Plan.Uncarried(), root); left {
+		return []Result{{Level: Error, Found: what + " is not migrated (" + u.Reason + ")", Fix: fixFor(in, u), Subjects: []string{root}}}
 	}
-	return ok(fmt.Sprintf("/ (%s on %s) is migrated", fstype, dev), "/")
+	return ok(fmt.Sprintf("%s (%s on %s) is migrated", what, fstype, dev), root)
 }
 
 // checkBootMounts: /boot and /boot/efi, when mounted, must be migrated.
@@ -79,7 +95,7 @@ func checkBootMounts(in Input) []Result {
 			continue
 		}
 		if u, left := uncarriedAt(us, mp); left {
-			out = append(out, Result{Level: Error, Found: mp + " is not migrated (" + u.Reason + ")", Fix: fixFor(u), Subjects: []string{mp}})
+			out = append(out, Result{Level: Error, Found: mp + " is not migrated (" + u.Reason + ")", Fix: fixFor(in, u), Subjects: []string{mp}})
 			continue
 		}
 		out = append(out, ok(fmt.Sprintf("%s (%s on %s) is migrated", mp, fstype, dev), mp)...)
@@ -101,7 +117,7 @@ func checkLayout(in Input) []Result {
 		}
 		found += ", " + l.Reason
 		subjects := append([]string{l.What}, l.MountPoints...)
-		out = append(out, Result{Level: Error, Found: found, Fix: fixFor(sms.Uncarried{Kind: l.Kind}), Subjects: subjects})
+		out = append(out, Result{Level: Error, Found: found, Fix: fixFor(in, sms.Uncarried{Kind: l.Kind}), Subjects: subjects})
 	}
 	if len(out) == 0 {
 		return ok("no volume group SMS rejects (duplicate names, nested LVM, PVs on LUKS, md or multipath)")
@@ -120,13 +136,13 @@ func checkMounts(in Input) []Result {
 	n := 0
 	for _, u := range in.Plan.Uncarried() {
 		mp := u.Mount.MountPoint
-		if mp == "/" || mp == "/boot" || mp == "/boot/efi" || u.Unsupported {
+		if mp == "/" || mp == "/boot" || mp == "/boot/efi" || u.Unsupported || isSystemDrive(in, mp) {
 			continue // named by root, boot-mounts and layout
 		}
 		n++
 		switch u.Kind {
 		case sms.MountUnknown, sms.LeftEncrypted, sms.LeftStacked:
-			out = append(out, Result{Level: Error, Found: mp + " is not migrated (" + u.Reason + ")", Fix: fixFor(u), Subjects: []string{mp}})
+			out = append(out, Result{Level: Error, Found: mp + " is not migrated (" + u.Reason + ")", Fix: fixFor(in, u), Subjects: []string{mp}})
 		default:
 			if _, seen := groups[u.Kind]; !seen {
 				order = append(order, u.Kind)
@@ -141,6 +157,12 @@ func checkMounts(in Input) []Result {
 		return ok("every mounted filesystem is migrated, but for those named above")
 	}
 	return out
+}
+
+// isSystemDrive reports whether mp is a Windows host's system drive (C:\).
+func isSystemDrive(in Input, mp string) bool {
+	w := inv(in).Host.Windows
+	return w != nil && w.SystemDrive != "" && mp == w.SystemDrive+`\`
 }
 
 // warnGroup is one WARN line for the mounts left behind for the same kind of reason.

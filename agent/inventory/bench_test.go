@@ -46,7 +46,7 @@ func synthHost(tb testing.TB, disks, parts, mounted int) platform.Host {
 	sort.Slice(names, func(i, j int) bool { return blockdev.LessKName(names[i], names[j]) })
 	var mi, blk strings.Builder
 	var probe []string
-	var statfs []platform.StatfsOutcome
+	var statfs []platform.ProbeRecord
 	n := 0
 	for i, d := range names {
 		major, minor := 8+i/16*57, (i%16)*16 // a plausible sd numbering
@@ -67,8 +67,12 @@ func synthHost(tb testing.TB, disks, parts, mounted int) platform.Host {
 			if n < mounted {
 				mp := fmt.Sprintf("/srv/%s", pn)
 				fmt.Fprintf(&mi, "%d 1 %d:%d / %s rw,relatime - ext4 /dev/%s rw\n", 100+n, major, minor+p, mp, pn)
-				statfs = append(statfs, platform.StatfsOutcome{Path: mp, Stat: &platform.FSStat{Type: 0xef53, Bsize: 4096, Frsize: 4096,
-					Blocks: 5000000, Bfree: 4000000, Bavail: 3800000, Files: 1280000, Ffree: 1279000}})
+				r, err := platform.ProbeRecordOf(platform.StatfsProbe, platform.StatfsQuery{Path: mp}, platform.FSStat{Type: 0xef53, Bsize: 4096, Frsize: 4096,
+					Blocks: 5000000, Bfree: 4000000, Bavail: 3800000, Files: 1280000, Ffree: 1279000}, nil)
+				if err != nil {
+					tb.Fatal(err)
+				}
+				statfs = append(statfs, r)
 				n++
 			}
 		}
@@ -80,9 +84,13 @@ func synthHost(tb testing.TB, disks, parts, mounted int) platform.Host {
 	write("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n")
 	write("sys/devices/system/cpu/online", "0-1\n")
 	write("proc/meminfo", "MemTotal: 1024 kB\n")
-	m := platform.Manifest{Format: platform.CaptureFormat, Version: 1, Privileged: true,
-		Commands: []platform.RecordedCommand{{Argv: fsid.BlkidArgv(probe), Stdout: blk.String()}},
-		Statfs:   statfs}
+	blkid, err := platform.ProbeRecordOf(platform.CommandProbe, platform.Command{Argv: fsid.BlkidArgv(probe)},
+		platform.CommandOutput{Stdout: blk.String()}, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m := platform.Manifest{Format: platform.CaptureFormat, Version: platform.CaptureVersion, Privileged: true, OS: platform.OSLinux,
+		Probes: map[string][]platform.ProbeRecord{platform.CommandProbe.Name: {blkid}, platform.StatfsProbe.Name: statfs}}
 	b, _ := json.Marshal(m)
 	write(platform.ManifestName, string(b))
 	c, err := platform.OpenCapture(root, "")

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sms-agent/sms-agent/internal/capturetest"
 	"github.com/sms-agent/sms-agent/platform"
 )
 
@@ -47,11 +48,7 @@ func (r *getDefaultRunner) Run(ctx context.Context, c platform.Command) (platfor
 // get-default stand-in answers the top level for both.
 func TestBtrfsDefaultFallback(t *testing.T) {
 	archive := hostsDir + "/loop-btrfs.tar.gz"
-	c, err := platform.OpenCapture(archive, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := capturetest.Open(t, archive)
 	for _, tc := range []struct {
 		name, out string
 		wantID    string

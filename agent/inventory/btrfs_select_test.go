@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sms-agent/sms-agent/internal/capturetest"
 	"github.com/sms-agent/sms-agent/platform"
 )
 
@@ -30,11 +31,7 @@ func (r *countingRunner) Run(ctx context.Context, c platform.Command) (platform.
 //     mount table for both mounted filesystems and both are then left out, each with a
 //     warning (the unmounted one is not probed at all).
 func TestBtrfsSelection(t *testing.T) {
-	c, err := platform.OpenCapture(hostsDir+"/loop-btrfs.tar.gz", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := capturetest.Open(t, hostsDir+"/loop-btrfs.tar.gz")
 	for _, tc := range []struct {
 		devices []string
 		lists   int32

@@ -49,6 +49,9 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 	if opt.CommandTimeout <= 0 {
 		opt.CommandTimeout = platform.DefaultCommandTimeout
 	}
+	if h.OS == platform.OSWindows {
+		return discoverWindows(ctx, h, opt)
+	}
 	d := &discovery{h: h, opt: opt}
 	var wg sync.WaitGroup
 
@@ -283,37 +286,17 @@ func probeList(devs, disks []blockdev.Device) (probe []fsid.Device, probed []str
 	return probe, probed
 }
 
-// statfsAll asks statfs for every block and FUSE mount (never network or autofs ones):
-// local kernel filesystems through the host's cheaper StatfsLocal when it has one,
-// everything else through the abandonable helper, both at once.
+// statfsAll asks statfs for every block and FUSE mount (never network or autofs ones);
+// local kernel filesystems may be answered by coreutils' stat, which is cheaper than
+// the abandonable helper child (platform.StatfsProbe).
 func statfsAll(ctx context.Context, h platform.Host, fss []mounts.Filesystem) map[string]platform.StatfsOutcome {
-	var local, other []string
+	var qs []platform.StatfsQuery
 	for _, f := range fss {
-		switch {
-		case f.Kind == mounts.KindBlock && mounts.IsLocalKernelFS(f.FSType) && h.StatfsLocal != nil && !strings.Contains(f.MountPoint, "\n"):
-			local = append(local, f.MountPoint)
-		case f.Kind == mounts.KindBlock || f.Kind == mounts.KindFUSE:
-			other = append(other, f.MountPoint)
+		if f.Kind == mounts.KindBlock || f.Kind == mounts.KindFUSE {
+			qs = append(qs, platform.StatfsQuery{Path: f.MountPoint, Local: f.Kind == mounts.KindBlock && mounts.IsLocalKernelFS(f.FSType)})
 		}
 	}
-	out := map[string]platform.StatfsOutcome{}
-	var localOut map[string]platform.StatfsOutcome
-	var wg sync.WaitGroup
-	if len(local) > 0 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			localOut = h.StatfsLocal.Statfs(ctx, local)
-		}()
-	}
-	if len(other) > 0 {
-		out = h.Statfs.Statfs(ctx, other)
-	}
-	wg.Wait()
-	for p, o := range localOut {
-		out[p] = o
-	}
-	return out
+	return platform.StatfsAll(ctx, h.Probes, qs)
 }
 
 type discovery struct {

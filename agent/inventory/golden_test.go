@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/sms-agent/sms-agent/internal/capturetest"
 	"github.com/sms-agent/sms-agent/platform"
 )
 
@@ -21,13 +23,27 @@ var update = flag.Bool("update", false, "rewrite the golden inventories in testd
 // snapshots) and the inventory each must replay to (NAME.json).
 const hostsDir = "../../testdata/hosts"
 
-func TestGoldenInventories(t *testing.T) {
+// capturedHosts are the captures of testdata/hosts: archives, and directories holding a
+// manifest (the hand-written Windows recordings); name is the golden files' stem.
+func capturedHosts(t *testing.T) (paths, names []string) {
 	archives, err := filepath.Glob(filepath.Join(hostsDir, "*.tar.gz"))
 	if err != nil || len(archives) == 0 {
 		t.Fatalf("no captures in %s (%v)", hostsDir, err)
 	}
 	for _, a := range archives {
-		name := strings.TrimSuffix(filepath.Base(a), ".tar.gz")
+		paths, names = append(paths, a), append(names, strings.TrimSuffix(filepath.Base(a), ".tar.gz"))
+	}
+	dirs, _ := filepath.Glob(filepath.Join(hostsDir, "*", platform.ManifestName))
+	for _, m := range dirs {
+		paths, names = append(paths, filepath.Dir(m)), append(names, filepath.Base(filepath.Dir(m)))
+	}
+	return paths, names
+}
+
+func TestGoldenInventories(t *testing.T) {
+	archives, names := capturedHosts(t)
+	for i, a := range archives {
+		name := names[i]
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			got := replay(t, a, devicesFor(t, a))
@@ -51,7 +67,7 @@ func TestGoldenInventories(t *testing.T) {
 
 // devicesFor reads NAME.devices (one line, comma-separated) if the capture has one.
 func devicesFor(t *testing.T, archive string) []string {
-	b, err := os.ReadFile(strings.TrimSuffix(archive, ".tar.gz") + ".devices")
+	b, err := os.ReadFile(strings.TrimSuffix(strings.TrimSuffix(archive, "/"), ".tar.gz") + ".devices")
 	if err != nil {
 		return nil
 	}
@@ -60,11 +76,7 @@ func devicesFor(t *testing.T, archive string) []string {
 
 func replay(t testing.TB, archive string, devices []string) []byte {
 	t.Helper()
-	c, err := platform.OpenCapture(archive, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := capturetest.Open(t, archive)
 	h := c.Host(func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) })
 	inv, err := Discover(context.Background(), h, Options{Devices: devices})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sms-agent/sms-agent/internal/capturetest"
 	"github.com/sms-agent/sms-agent/platform"
 )
 
@@ -29,11 +30,7 @@ func (r lvmFailing) Run(ctx context.Context, c platform.Command) (platform.Resul
 // two disks, one a whole-disk PV, one with a PV partition) stands.
 func TestLVMFailures(t *testing.T) {
 	archive := hostsDir + "/loop-lvm.tar.gz"
-	c, err := platform.OpenCapture(archive, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := capturetest.Open(t, archive)
 	for _, tc := range []struct {
 		name string
 		res  platform.Result

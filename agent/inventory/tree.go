@@ -15,6 +15,7 @@ func WriteTree(w io.Writer, inv *Inventory) {
 	fmt.Fprintf(w, "%s  %s  kernel %s  %s  %s  %d CPUs  %s memory\n\n",
 		orDash(h.Hostname), orDash(h.OS.PrettyName), orDash(h.KernelVersion), orDash(h.Arch), h.Firmware,
 		h.CPUQuantity, HumanSize(h.MemoryBytes))
+	mountCell := mountCellFor(h.OSType == OSTypeWindows)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tSIZE\tFSTYPE\tUUID\tMOUNTPOINT\tUSED\tUSE")
 	for _, d := range inv.Disks {
@@ -78,9 +79,20 @@ func orDash(s string) string {
 	return s
 }
 
-func mountCell(mp string, others []string) string {
+// mountCellFor shows a mount point and how many others the filesystem has, quoted when
+// it holds characters that would make the column ambiguous (a backslash only outside
+// Windows, where it separates paths).
+func mountCellFor(windows bool) func(string, []string) string {
+	special := " \t\n\\\""
+	if windows {
+		special = " \t\n\""
+	}
+	return func(mp string, others []string) string { return mountCell(mp, others, special) }
+}
+
+func mountCell(mp string, others []string, special string) string {
 	s := strconv.Quote(mp)
-	if !strings.ContainsAny(mp, " \t\n\\\"") {
+	if !strings.ContainsAny(mp, special) {
 		s = mp
 	}
 	if mp == "" {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sms-agent/sms-agent/platform"
+	"github.com/sms-agent/sms-agent/internal/capturetest"
 )
 
 // TestWriteTreeLVRow: an LV's row shows its filesystem's UUID (as disk and partition
@@ -15,11 +15,7 @@ import (
 // blkid run on dm-0 in the VM (vm-lvm-active.reference/blkid.txt), mounted on /.
 func TestWriteTreeLVRow(t *testing.T) {
 	archive := hostsDir + "/vm-lvm-active.tar.gz"
-	c, err := platform.OpenCapture(archive, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := capturetest.Open(t, archive)
 	inv, err := Discover(context.Background(), c.Host(time.Now), Options{})
 	if err != nil {
 		t.Fatal(err)

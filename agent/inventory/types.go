@@ -53,6 +53,33 @@ type Host struct {
 	Firmware      string    `json:"firmware"` // UEFI or BIOS
 	CPUQuantity   int       `json:"cpu_quantity"`
 	MemoryBytes   int64     `json:"memory_bytes"` // MemTotal
+	// Windows holds the facts only a Windows host has (registration asks for them).
+	Windows *WindowsHost `json:"windows,omitempty"`
+}
+
+// WindowsHost is what a Windows source registers beyond the common host facts.
+type WindowsHost struct {
+	ProductName    string `json:"product_name"`              // Microsoft Windows Server 2019 Datacenter
+	Family         string `json:"family"`                    // Server, Server (Domain Controller), Standalone Workstation
+	DisplayVersion string `json:"display_version,omitempty"` // 21H2
+	SystemDir      string `json:"system_dir"`                // C:\Windows\system32
+	SystemDrive    string `json:"system_drive"`              // C:, the volume Windows runs from
+	// Administrator: the agent runs elevated, with an administrator's rights (SMS's
+	// account_rights); absent when unknown.
+	Administrator *bool `json:"administrator,omitempty"`
+	// VSSService is the Volume Shadow Copy service's start type: automatic, manual,
+	// disabled, missing; "" when unknown (SMS's system_services: present and not disabled).
+	VSSService string `json:"vss_service"`
+	// DriverFiles: the virtio storage and network drivers a KVM target boots with are
+	// installed (SMS's driver_files); absent when unknown.
+	DriverFiles *bool `json:"driver_files,omitempty"`
+	// Manufacturer, Product, BIOSVendor: the SMBIOS strings; Platform the cloud or
+	// hypervisor they name, in SMS's words (hw, ali, aws, azure, gcp, tencent, vmware,
+	// hyperv), "" when none is recognised.
+	Manufacturer string `json:"manufacturer,omitempty"`
+	Product      string `json:"product,omitempty"`
+	BIOSVendor   string `json:"bios_vendor,omitempty"`
+	Platform     string `json:"platform,omitempty"`
 }
 
 // OSRelease is the part of /etc/os-release the agent reports.
@@ -108,6 +135,10 @@ type Disk struct {
 	Usage            *Usage   `json:"usage,omitempty"`
 	// Partitions, in partition-number order.
 	PhysicalVolumes []Partition `json:"physical_volumes"`
+	// Windows: Dynamic is a dynamic (LDM) disk; StorageSpaces is "virtual_disk" for a
+	// Storage Spaces virtual disk, "pool_member" for a disk given to a storage pool.
+	Dynamic       bool   `json:"dynamic,omitempty"`
+	StorageSpaces string `json:"storage_spaces,omitempty"`
 }
 
 // Partition is one partition of a disk (SMS PhysicalVolume).
@@ -133,6 +164,21 @@ type Partition struct {
 	InodeSize int64  `json:"inode_size,omitempty"` // SMS documents inode_size as the number of inodes: f_files
 	InodeNums int64  `json:"inode_nums,omitempty"` // f_files
 	Usage     *Usage `json:"usage,omitempty"`
+	// Windows: the cluster size (SMS's size_per_cluster), the volume serial number
+	// ("1A2B-3C4D"), BitLocker's state of the volume (on, off, encrypting, decrypting,
+	// paused, locked; absent without BitLocker), and for a volume in several pieces (a
+	// dynamic volume spanning disks) which piece this is.
+	SizePerCluster int64         `json:"size_per_cluster,omitempty"`
+	VolumeSerial   string        `json:"volume_serial,omitempty"`
+	BitLocker      string        `json:"bitlocker,omitempty"`
+	Extent         *VolumeExtent `json:"extent,omitempty"`
+}
+
+// VolumeExtent is piece Index (1-based) of Count of a volume that lies in several pieces.
+type VolumeExtent struct {
+	Index      int   `json:"index"`
+	Count      int   `json:"count"`
+	VolumeSize int64 `json:"volume_size"` // the whole volume's bytes
 }
 
 // Mount is one mounted filesystem (bind mounts and repeated mounts collapsed).

@@ -84,15 +84,19 @@ func (p *Plan) Uncarried() []Uncarried {
 			out = append(out, u)
 			continue
 		}
+		from := m.FileSystem + " from " + m.Source
+		if m.FileSystem == "" {
+			from = "from " + m.Source
+		}
 		switch {
 		case m.Kind == "network":
-			u.Kind, u.Reason = MountNetwork, fmt.Sprintf("%s from %s", m.FileSystem, m.Source)
+			u.Kind, u.Reason = MountNetwork, from
 		case m.Kind == "fuse":
-			u.Kind, u.Reason = MountFUSE, fmt.Sprintf("%s from %s", m.FileSystem, m.Source)
+			u.Kind, u.Reason = MountFUSE, from
 		case strings.HasPrefix(m.Source, "/dev/loop") || strings.HasPrefix(m.Device, "/dev/loop"):
 			u.Kind, u.Reason = MountLoop, fmt.Sprintf("%s on loop device %s", m.FileSystem, m.Source)
 		case m.Device == "":
-			u.Kind, u.Reason = MountUnknown, fmt.Sprintf("%s from %s, a device that is none of the disks, partitions, LVs or btrfs filesystems found", m.FileSystem, m.Source)
+			u.Kind, u.Reason = MountUnknown, from+", a device that is none of the disks, partitions, LVs or btrfs filesystems found"
 		case onPlan[m.Device]:
 			u.Kind, u.Reason = MountUnknown, fmt.Sprintf("%s on %s, which is not sent", m.FileSystem, m.Device)
 		default:

@@ -41,6 +41,7 @@ func BuildTargetServer(p *Plan, opts TargetOptions) (TargetServerByTask, error) 
 	for _, fs := range p.Btrfs {
 		ts.BtrfsList = append(ts.BtrfsList, btrfsFileSystem(fs))
 	}
+	windowsTargetFields(&ts, p.Inv.Host)
 	return ts, nil
 }
 
@@ -158,6 +159,7 @@ func BuildSourceBody(p *Plan, facts HostFacts, opts SourceOptions) (*PostSourceS
 	for _, fs := range p.Btrfs {
 		b.BtrfsList = append(b.BtrfsList, btrfsFileSystem(fs))
 	}
+	windowsSourceFields(b, h)
 	return b, warns
 }
 
@@ -190,7 +192,7 @@ func serverDisk(pd PlannedDisk) ServerDisk {
 	for _, v := range pd.Volumes {
 		pv := PhysicalVolume{
 			DeviceUse: volumeUse(v), FileSystem: v.FileSystem, Index: ptr(v.Index()),
-			MountPoint: v.MountPoint, Name: v.Name, Size: ptr(v.Size), UUID: v.UUID,
+			MountPoint: v.MountPoint, Name: v.Name, Size: ptr(v.Size), UUID: v.UUID, SizePerCluster: sizePerCluster(v.SizePerCluster),
 		}
 		if u := v.Usage; u != nil {
 			pv.UsedSize, pv.InodeSize, pv.InodeNums = ptr(u.UsedSize), ptr(u.InodeNums), ptr(u.InodeNums)

@@ -10,17 +10,13 @@ import (
 	"time"
 
 	"github.com/sms-agent/sms-agent/agent/inventory"
-	"github.com/sms-agent/sms-agent/platform"
+	"github.com/sms-agent/sms-agent/internal/capturetest"
 )
 
 // replayHost discovers a captured host of testdata/hosts.
 func replayHost(t *testing.T, name string) *inventory.Inventory {
 	t.Helper()
-	c, err := platform.OpenCapture("../../testdata/hosts/"+name+".tar.gz", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := capturetest.Open(t, "../../testdata/hosts/"+name+".tar.gz")
 	var devices []string // the --devices the capture was taken with, when there were
 	if b, err := os.ReadFile("../../testdata/hosts/" + name + ".devices"); err == nil {
 		devices = strings.Split(strings.TrimSpace(string(b)), ",")

@@ -28,6 +28,10 @@ func TestOSVersion(t *testing.T) {
 		{OSWindows, "windows", "6.3", "Windows Server 2012 R2 Datacenter", "", "amd64", "WINDOWS2012_R2_64BIT", true},
 		{OSWindows, "windows", "10.0", "Windows Server 2019 Standard", "", "amd64", "WINDOWS2019_64BIT", true},
 		{OSWindows, "windows", "10.0", "Windows 10 Pro", "", "amd64", "WINDOWS_64BIT", false},
+		// gopsutil's product names, as the Windows inventory carries them
+		{OSWindows, "windows", "10.0.14393", "Microsoft Windows Server 2016 Datacenter", "", "x86_64", "WINDOWS2016_64BIT", true},
+		{OSWindows, "windows", "10.0.20348", "Microsoft Windows Server 2022 Datacenter", "", "x86_64", "WINDOWS2022_64BIT", true},
+		{OSWindows, "windows", "6.3.9600", "Microsoft Windows Server 2012 R2 Standard", "", "x86_64", "WINDOWS2012_R2_64BIT", true},
 	} {
 		got, known := OSVersion(tc.osType, inventory.OSRelease{ID: tc.id, VersionID: tc.versionID, Name: tc.name}, tc.full, tc.arch)
 		if got != tc.want || known != tc.known {

@@ -67,11 +67,13 @@ type PlannedVolume struct {
 	Size       int64  // source size
 	// Used is the inventory's used_size: the filesystem's used bytes when mounted, for
 	// an LVM PV the used bytes of the LVs on it.
-	Used    int64
-	Usage   *inventory.Usage
-	Target  int64
-	Why     string // how Target was chosen when it is not the source size
-	Migrate bool   // false: excluded (--exclude), listed in the registration only
+	Used  int64
+	Usage *inventory.Usage
+	// SizePerCluster is a Windows volume's cluster size (0 elsewhere).
+	SizePerCluster int64
+	Target         int64
+	Why            string // how Target was chosen when it is not the source size
+	Migrate        bool   // false: excluded (--exclude), listed in the registration only
 }
 
 // Index is the volume's index in the bodies: the kernel's partition number − 1 (0 for
@@ -182,7 +184,7 @@ func diskVolumes(d *inventory.Disk) []PlannedVolume {
 		out = append(out, PlannedVolume{
 			Name: p.Name, Number: p.Number, Extended: p.Extended, FileSystem: p.FileSystem, UUID: p.UUID,
 			MountPoint: p.MountPoint, Others: p.OtherMountPoints, PartType: p.PartType, InvUse: p.DeviceUse,
-			Size: p.Size, Used: p.UsedSize, Usage: p.Usage, Migrate: true,
+			Size: p.Size, Used: p.UsedSize, Usage: p.Usage, SizePerCluster: p.SizePerCluster, Migrate: true,
 		})
 	}
 	if len(d.PhysicalVolumes) == 0 && d.Identity != nil && d.Identity.FileSystem != "" {

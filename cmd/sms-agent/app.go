@@ -29,8 +29,13 @@ type app struct {
 	Version string
 	// Exe is the path of this binary, for the statfs helper child.
 	Exe string
-	// Euid is the effective user id (0 for root).
+	// Euid is the effective user id (0 for root; -1 on Windows).
 	Euid int
+	// Privileged: the agent can read everything discovery reads (root; on Windows an
+	// elevated administrator).
+	Privileged bool
+	// OS is the system the agent runs on: platform.OSLinux or platform.OSWindows.
+	OS string
 	// TempDir is where replayed captures are unpacked.
 	TempDir string
 	// Temps tracks the temporary files and directories in use, removed even when an
@@ -46,6 +51,7 @@ func newApp() *app {
 	return &app{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Getenv: os.Getenv, Version: version, Exe: exe, Euid: os.Geteuid(), TempDir: os.TempDir(),
+		Privileged: privileged(), OS: hostOS(),
 		Temps: &platform.TempFiles{},
 	}
 }

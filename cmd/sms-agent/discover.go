@@ -35,22 +35,19 @@ func (o *hostOptions) register(fs *flag.FlagSet) {
 func (o *hostOptions) deviceList() []string { return splitList(o.devices) }
 
 // liveHost is this machine, read through the real runner and the statfs helper child.
-func (a *app) liveHost(statfsTimeout time.Duration) platform.Host {
-	h := platform.Host{
-		FS: platform.NewFS("/"),
-		Run: platform.ExecRunner{
-			SearchPath: platform.DefaultSearchPath,
-			Env:        []string{"LC_ALL=C", "PATH=" + strings.Join(platform.DefaultSearchPath, ":")},
-		},
-		Statfs:      platform.HelperStatfs{Argv: []string{a.Exe, "__statfs"}, Timeout: statfsTimeout},
-		BtrfsSearch: platform.LiveBtrfsSearch{},
-		Now:         time.Now,
-		Privileged:  a.Euid == 0,
-		Live:        true,
+func (a *app) liveHost(o hostOptions) platform.Host {
+	env := platform.LiveEnv{
+		SearchPath:     platform.DefaultSearchPath,
+		Env:            []string{"LC_ALL=C", "PATH=" + strings.Join(platform.DefaultSearchPath, ":")},
+		StatfsHelper:   []string{a.Exe, "__statfs"},
+		StatfsTimeout:  o.statfsTimeout,
+		CommandTimeout: o.commandTimeout,
 	}
 	if stat, err := (platform.ExecRunner{}).LookPath("stat"); err == nil {
-		h.StatfsLocal = platform.CoreutilsStatfs{Path: stat, Timeout: statfsTimeout}
+		env.StatPath = stat
 	}
+	h := platform.NewHost(platform.NewFS("/"), platform.NewLive(env), time.Now)
+	h.Privileged, h.Live, h.OS = a.Privileged, true, a.OS
 	return h
 }
 
@@ -83,7 +80,7 @@ func failf(fs *flag.FlagSet, err error) int {
 // the capture, for what it holds beyond the host: its manifest). done releases it.
 func (a *app) openHost(ctx context.Context, o hostOptions) (h platform.Host, c *platform.Capture, done func(), err error) {
 	if o.from == "" {
-		return a.liveHost(o.statfsTimeout), nil, func() {}, nil
+		return a.liveHost(o), nil, func() {}, nil
 	}
 	if c, err = platform.OpenCaptureContext(ctx, o.from, a.TempDir, a.Temps); err != nil {
 		err = fmt.Errorf("--from %w", err)
@@ -156,31 +153,33 @@ func runCapture(ctx context.Context, a *app, args []string) int {
 	if o.from != "" {
 		return usageError(fs, "--from cannot be used with capture (it records this host)")
 	}
-	h, _, _, _ := a.openHost(ctx, o) // live: cannot fail
+	live, _, _, _ := a.openHost(ctx, o) // live: cannot fail
 	frec := platform.NewFileRecorder()
-	rrun := &platform.RecordRunner{Inner: h.Run}
-	rstat := &platform.RecordStatfs{Inner: h.Statfs}
-	rsearch := &platform.RecordBtrfsSearch{Inner: h.BtrfsSearch}
-	h.FS, h.Run, h.Statfs, h.BtrfsSearch = h.FS.WithRecorder(frec), rrun, rstat, rsearch
-	rlocal := &platform.RecordStatfs{Inner: h.StatfsLocal}
-	if h.StatfsLocal != nil {
-		h.StatfsLocal = rlocal
-	}
+	h, rec := live.Recording(frec)
 	created := time.Now().UTC().Truncate(time.Second)
 	inv, err := inventory.Discover(ctx, h, inventory.Options{Devices: o.deviceList(), CommandTimeout: o.commandTimeout})
 	if err != nil {
 		return failf(fs, err)
 	}
-	// The host facts a registration needs (network files, boot loader, tools) are
-	// recorded too, and the interface addresses, which no file holds.
-	sms.FactReader{FS: h.FS, Run: h.Run, Timeout: o.commandTimeout, Kernel: inv.Host.KernelVersion}.Gather(ctx)
-	m := platform.Manifest{Created: created, AgentVersion: a.Version, Privileged: h.Privileged,
-		Commands: rrun.Recorded(), Statfs: append(rstat.Recorded(), rlocal.Recorded()...), BtrfsSearches: rsearch.Recorded()}
-	sort.Slice(m.Statfs, func(i, j int) bool { return m.Statfs[i].Path < m.Statfs[j].Path })
-	if ifs, err := sms.LiveInterfaces(); err == nil {
-		m.Interfaces = sms.ToCapture(ifs)
+	// The host facts a registration needs (network files, boot loader, tools; Windows'
+	// adapters) are recorded too, and the interface addresses, which no file holds.
+	if h.OS == platform.OSWindows {
+		sms.WindowsFacts(ctx, h.Probes)
 	} else {
-		fmt.Fprintf(a.Stderr, "warning: capture: network interfaces: %v\n", err)
+		sms.FactReader{FS: h.FS, Run: h.Run, Timeout: o.commandTimeout, Kernel: inv.Host.KernelVersion}.Gather(ctx)
+	}
+	probes, encErrs := rec.Records()
+	for _, err := range encErrs {
+		fmt.Fprintf(a.Stderr, "warning: capture: %v (not recorded)\n", err)
+	}
+	m := platform.Manifest{Created: created, AgentVersion: a.Version, Privileged: h.Privileged, OS: h.OS, Probes: probes}
+	// On Windows the adapters and their addresses are the windows.adapters_addresses probe's.
+	if h.OS != platform.OSWindows {
+		if ifs, err := sms.LiveInterfaces(); err == nil {
+			m.Interfaces = sms.ToCapture(ifs)
+		} else {
+			fmt.Fprintf(a.Stderr, "warning: capture: network interfaces: %v\n", err)
+		}
 	}
 	write := func(w io.Writer) error { return platform.WriteCapture(w, h.FS, frec, m) }
 	where := platform.Quote(out)
@@ -192,9 +191,26 @@ func runCapture(ctx context.Context, a *app, args []string) int {
 	if err != nil {
 		return failf(fs, err)
 	}
-	fmt.Fprintf(a.Stderr, "wrote %s: %d disks, %d mounts, %d commands, %d statfs answers\n",
-		where, len(inv.Disks), len(inv.Mounts), len(m.Commands), len(m.Statfs))
+	fmt.Fprintf(a.Stderr, "wrote %s: %d disks, %d mounts, probe answers: %s\n",
+		where, len(inv.Disks), len(inv.Mounts), probeCounts(m.Probes))
 	return a.reportWarnings(inv.Warnings)
+}
+
+// probeCounts says how many answers of each probe a capture holds ("command 3, statfs 5").
+func probeCounts(probes map[string][]platform.ProbeRecord) string {
+	names := make([]string, 0, len(probes))
+	for n := range probes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]string, 0, len(names))
+	for _, n := range names {
+		parts = append(parts, fmt.Sprintf("%s %d", n, len(probes[n])))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // runStatfsHelper is the hidden child that does statfs(2) for the parent (see

@@ -12,6 +12,7 @@ import (
 var version = "dev"
 
 func main() {
+	setupProcess()
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	os.Exit(newApp().runInterruptible(os.Args[1:], sigs))

@@ -73,6 +73,7 @@ func gate(a *app, cmd string, rs []check.Result, p *sms.Plan, force bool) bool {
 		a.errorf("%s: stopped by %d check error(s) above; nothing was sent. Fix them, or give --force to send anyway", cmd, n)
 		return false
 	}
+	fmt.Fprintf(a.Stderr, "sms-agent: %s: --force: sending despite %d check error(s) above\n", cmd, n)
 	for _, u := range p.Uncarried() {
 		fmt.Fprintf(a.Stderr, "sms-agent: --force: the target will lack %s (%s)\n", u.Mount.MountPoint, u.Reason)
 	}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -35,6 +34,9 @@ var buildOnce struct {
 // agentBinary builds sms-agent once per test run.
 func agentBinary(t *testing.T) string {
 	t.Helper()
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skipf("no go toolchain to build the agent with (a Windows test binary under Wine): %v", err)
+	}
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "sms-agent-e2e")
 		if err != nil {
@@ -311,9 +313,8 @@ func TestE2EBadCredentialsAndClock(t *testing.T) {
 	skewed := newE2E(t, smsfake.Config{AK: e2eAK, SK: e2eSK, ProjectID: e2eProject, ClockOffset: -20 * time.Minute})
 	defer skewed.assertNoSecrets()
 	// The clock check reads the endpoint's Date before anything is sent, and stops.
-	// (The Date has whole seconds, the local clock does not: 20m0s or 20m1s.)
 	code, _, errs = skewed.run(akEnv, append([]string{"source", "register"}, skewed.common()...)...)
-	if code != 4 || !regexp.MustCompile(`ERROR SMS.0205 this host's clock is 20m[01]s off 127\.0\.0\.1:`).MatchString(errs) || len(skewed.fake.Requests()) != 0 {
+	if code != 4 || !strings.Contains(errs, "ERROR SMS.0205 this host's clock is 20 min off 127.0.0.1:") || len(skewed.fake.Requests()) != 0 {
 		t.Errorf("clock: exit %d, %d requests\n%s", code, len(skewed.fake.Requests()), errs)
 	}
 	// Forced, the request goes and SMS refuses it for the same reason.

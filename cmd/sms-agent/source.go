@@ -273,6 +273,12 @@ func (h *hostInput) load(ctx context.Context, a *app, wantFacts bool) (*inventor
 	case !wantFacts:
 	case h.facts != "":
 		facts, err = readFacts(h.facts)
+	case host.OS == platform.OSWindows:
+		var w []string
+		facts, w = sms.WindowsFacts(ctx, host.Probes)
+		for _, s := range w {
+			warns = append(warns, "host facts: "+s)
+		}
 	default:
 		r := sms.FactReader{FS: host.FS, Run: host.Run, Timeout: h.commandTimeout, Kernel: inv.Host.KernelVersion}
 		switch {

@@ -9,16 +9,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/sms-agent/sms-agent/internal/capturetest"
 	"github.com/sms-agent/sms-agent/platform"
 )
 
 func openSnapshot(t *testing.T, name string) platform.FS {
 	t.Helper()
-	c, err := platform.OpenCapture("../../testdata/hosts/"+name, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
+	c := capturetest.Open(t, "../../testdata/hosts/"+name)
 	return platform.NewFS(c.Dir)
 }
 

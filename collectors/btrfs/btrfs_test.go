@@ -12,17 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sms-agent/sms-agent/internal/capturetest"
 	"github.com/sms-agent/sms-agent/platform"
 )
 
 // openSysfs unpacks a testdata archive of /sys/fs/btrfs into a temporary root.
 func openSysfs(t testing.TB, archive string) platform.FS {
 	t.Helper()
-	c, err := platform.OpenCapture(filepath.Join("testdata", archive), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
+	c := capturetest.Open(t, filepath.Join("testdata", archive))
 	return platform.NewFS(c.Dir)
 }
 

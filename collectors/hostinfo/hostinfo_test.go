@@ -5,15 +5,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sms-agent/sms-agent/internal/capturetest"
 	"github.com/sms-agent/sms-agent/platform"
 )
 
 func TestReadGhwSnapshot(t *testing.T) {
-	c, err := platform.OpenCapture("../../testdata/hosts/ghw-linux-amd64-8581cf3a529e5d8b97ea876eade2f60d.tar.gz", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := capturetest.Open(t, "../../testdata/hosts/ghw-linux-amd64-8581cf3a529e5d8b97ea876eade2f60d.tar.gz")
 	info, errs := Read(platform.NewFS(c.Dir))
 	// The snapshot has /proc/meminfo and /proc/cpuinfo but no hostname, kernel, arch or
 	// os-release, and no /sys/devices/system/cpu/online. A missing arch is no error
@@ -85,10 +82,7 @@ func TestCountCPUInfo(t *testing.T) {
 		{"ghw-linux-amd64-8581cf3a529e5d8b97ea876eade2f60d.tar.gz", 24},
 		{"ghw-linux-arm64-c288e0776090cd558ef793b2a4e61939.tar.gz", 1},
 	} {
-		c, err := platform.OpenCapture("../../testdata/hosts/"+tc.snapshot, t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := capturetest.Open(t, "../../testdata/hosts/"+tc.snapshot)
 		b, err := platform.NewFS(c.Dir).ReadFile("/proc/cpuinfo")
 		c.Close()
 		if err != nil {

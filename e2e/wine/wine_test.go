@@ -1,0 +1,298 @@
+//go:build wine
+
+// Package wine runs the agent's Windows build under Wine 10 (tools/wine/): discovery as a
+// live Windows host, its capture replayed on Linux, the request bodies, and what Wine's
+// service manager does. As root, with the chroot of tools/wine/setup-wine-chroot.sh:
+//
+//	go test -tags wine -count=1 ./e2e/wine/
+package wine
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+)
+
+var build struct {
+	sync.Once
+	dir string
+	err error
+}
+
+// binaries builds the agent for Linux and Windows and the two helpers, once, into a
+// directory Wine sees (run-under-wine.sh binds it at the same path).
+func binaries(t *testing.T) string {
+	t.Helper()
+	build.Do(func() {
+		build.dir, build.err = os.MkdirTemp("", "sms-agent-wine-")
+		if build.err != nil {
+			return
+		}
+		for _, b := range []struct{ goos, out, pkg string }{
+			{"linux", "sms-agent", "../../cmd/sms-agent"},
+			{"windows", "sms-agent.exe", "../../cmd/sms-agent"},
+			{"windows", "freespace.exe", "./freespace"},
+			{"windows", "svcprobe.exe", "./svcprobe"},
+		} {
+			cmd := exec.Command("go", "build", "-o", filepath.Join(build.dir, b.out), b.pkg)
+			cmd.Env = append(os.Environ(), "GOOS="+b.goos, "GOARCH=amd64", "CGO_ENABLED=0")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				build.err = errors.New("go build " + b.pkg + ": " + err.Error() + "\n" + string(out))
+				return
+			}
+		}
+	})
+	if build.err != nil {
+		t.Fatal(build.err)
+	}
+	return build.dir
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if build.dir != "" {
+		os.RemoveAll(build.dir)
+	}
+	os.Exit(code)
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// wine runs a Windows program of the build directory under Wine, in that directory.
+func wine(t *testing.T, exe string, args ...string) result {
+	t.Helper()
+	dir := binaries(t)
+	runner, err := filepath.Abs("../../tools/wine/run-under-wine.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run(t, dir, append([]string{runner, filepath.Join(dir, exe)}, args...)...)
+}
+
+func run(t *testing.T, dir string, argv ...string) result {
+	t.Helper()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "WINE_BINDS="+dir)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	case err != nil:
+		t.Fatalf("%s: %v", strings.Join(argv, " "), err)
+	}
+	if code == 125 {
+		t.Fatalf("run-under-wine.sh failed: %s", stderr.String())
+	}
+	return result{stdout.String(), stderr.String(), code}
+}
+
+// partial checks a run that printed its result with warnings: exit 3, every stderr line a
+// warning (or run-under-wine's own note), no crash.
+func partial(t *testing.T, what string, r result) {
+	t.Helper()
+	if r.code != 3 {
+		t.Errorf("%s: exit %d; want 3 (a result, with warnings)\nstderr:\n%s", what, r.code, r.stderr)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(r.stderr), "\n") {
+		if line != "" && !strings.HasPrefix(line, "warning: ") && !strings.HasPrefix(line, "wrote ") && !strings.HasPrefix(line, "run-under-wine: ") {
+			t.Errorf("%s: stderr line %q is not a warning", what, line)
+		}
+	}
+}
+
+type freeSpace struct {
+	FreeBytesAvailableToCaller, TotalNumberOfBytes, TotalNumberOfFreeBytes int64
+}
+
+// around runs the agent with args under Wine between two GetDiskFreeSpaceExW of C:\, all
+// in one Wine session (freespace.exe runs it), and returns the answers and the run.
+func around(t *testing.T, args ...string) (before, after freeSpace, r result) {
+	t.Helper()
+	w := wine(t, "freespace.exe", append([]string{`C:\`, filepath.Join(binaries(t), "sms-agent.exe")}, args...)...)
+	var out struct {
+		Before, After  freeSpace
+		ExitCode       int
+		Stdout, Stderr string
+	}
+	if w.code != 0 || json.Unmarshal([]byte(w.stdout), &out) != nil || out.Before.TotalNumberOfBytes == 0 {
+		t.Fatalf("freespace: exit %d: %s %s", w.code, w.stdout, w.stderr)
+	}
+	return out.Before, out.After, result{out.Stdout, out.Stderr, out.ExitCode}
+}
+
+type inventory struct {
+	Host struct {
+		OSType string `json:"os_type"`
+	} `json:"host"`
+	Mounts []struct {
+		MountPoint string `json:"mount_point"`
+		Usage      *struct {
+			FSSize   int64 `json:"fs_size"`
+			UsedSize int64 `json:"used_size"`
+			FreeSize int64 `json:"free_size"`
+		} `json:"usage"`
+	} `json:"mounts"`
+}
+
+// TestDiscoverC: `discover --json` lists C: with the size and used bytes that
+// GetDiskFreeSpaceExW reports, asked by another program just before and after; the calls
+// Wine does not support are warnings (exit 3), never a crash.
+func TestDiscoverC(t *testing.T) {
+	// The disk is shared with other work: try a few times for a run during which the free
+	// space held still, when the numbers must be equal to the byte; else they must lie
+	// between the answers before and after.
+	var inv inventory
+	var before, after freeSpace
+	for try := 0; try < 3; try++ {
+		var r result
+		before, after, r = around(t, "discover", "--json")
+		partial(t, "discover --json", r)
+		if err := json.Unmarshal([]byte(r.stdout), &inv); err != nil {
+			t.Fatalf("discover --json: %v\n%s", err, r.stdout)
+		}
+		if before == after {
+			break
+		}
+		t.Logf("free space moved during try %d (%d -> %d bytes free)", try+1, before.TotalNumberOfFreeBytes, after.TotalNumberOfFreeBytes)
+	}
+	if inv.Host.OSType != "WINDOWS" {
+		t.Errorf("os_type %q", inv.Host.OSType)
+	}
+	found := false
+	for _, m := range inv.Mounts {
+		if m.MountPoint != `C:\` {
+			continue
+		}
+		found = true
+		if m.Usage == nil {
+			t.Fatal(`C:\ has no usage`)
+		}
+		used := func(f freeSpace) int64 { return f.TotalNumberOfBytes - f.TotalNumberOfFreeBytes }
+		lo, hi := min(used(before), used(after)), max(used(before), used(after))
+		if m.Usage.FSSize != before.TotalNumberOfBytes || m.Usage.UsedSize < lo || m.Usage.UsedSize > hi {
+			t.Errorf(`C:\ size %d, used %d; GetDiskFreeSpaceExW: total %d, used %d..%d`, m.Usage.FSSize, m.Usage.UsedSize,
+				before.TotalNumberOfBytes, lo, hi)
+		}
+		t.Logf(`C:\ size %d, used %d bytes; GetDiskFreeSpaceExW: total %d, used %d before, %d after`, m.Usage.FSSize, m.Usage.UsedSize,
+			before.TotalNumberOfBytes, used(before), used(after))
+	}
+	if !found {
+		t.Errorf(`no C:\ among the mounts: %+v`, inv.Mounts)
+	}
+	tree := wine(t, "sms-agent.exe", "discover")
+	partial(t, "discover", tree)
+	if !strings.Contains(tree.stdout, `C:\`) || !strings.Contains(tree.stdout, `PHYSICALDRIVE0`) {
+		t.Errorf("discover tree:\n%s", tree.stdout)
+	}
+}
+
+// TestCaptureReplaysOnLinux: a capture taken under Wine replays on Linux to the JSON the
+// same replay gives under Wine, and to what discover printed live (to the byte when the
+// free space held still; else but for the usage numbers).
+func TestCaptureReplaysOnLinux(t *testing.T) {
+	dir := binaries(t)
+	capture := filepath.Join(dir, "wine-capture.tar.gz")
+	var live, linux result
+	exact := false
+	for try := 0; try < 2 && !exact; try++ {
+		live = wine(t, "sms-agent.exe", "discover", "--json")
+		c := wine(t, "sms-agent.exe", "capture", "--out", capture)
+		partial(t, "capture", c)
+		if !strings.Contains(c.stderr, "wrote "+capture) {
+			t.Fatalf("capture: %s", c.stderr)
+		}
+		linux = run(t, dir, filepath.Join(dir, "sms-agent"), "discover", "--json", "--from", capture)
+		partial(t, "discover --from (Linux)", linux)
+		exact = live.stdout == linux.stdout
+	}
+	if !exact {
+		var a, b map[string]any
+		_ = json.Unmarshal([]byte(live.stdout), &a)
+		_ = json.Unmarshal([]byte(linux.stdout), &b)
+		for _, m := range append(a["mounts"].([]any), b["mounts"].([]any)...) {
+			delete(m.(map[string]any), "usage")
+		}
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("live under Wine and replayed on Linux differ beyond usage:\n%s\n---\n%s", live.stdout, linux.stdout)
+		}
+		t.Logf("the free space kept moving: live and replayed inventories compared without usage")
+	}
+	onWine := wine(t, "sms-agent.exe", "discover", "--json", "--from", capture)
+	partial(t, "discover --from (Wine)", onWine)
+	if onWine.stdout != linux.stdout || onWine.stderr != linux.stderr {
+		t.Errorf("one capture, two replays differ:\nWine:\n%s%s\nLinux:\n%s%s", onWine.stdout, onWine.stderr, linux.stdout, linux.stderr)
+	}
+}
+
+// TestRequestsOnWindows: check runs the Windows checks, which stop the requests under
+// Wine (the process is not elevated, there is no VSS service, and Wine names no disk
+// under C:); forced, source register and task create build their bodies on Windows as
+// on Linux (dry runs: no network).
+func TestRequestsOnWindows(t *testing.T) {
+	c := wine(t, "sms-agent.exe", "check")
+	for _, want := range []string{"ERROR not running with administrator rights", "ERROR the system drive C: is not migrated", "ERROR the Volume Shadow Copy service is missing", "OK architecture x86_64"} {
+		if !strings.Contains(c.stdout, want) {
+			t.Errorf("check lacks %q:\n%s", want, c.stdout)
+		}
+	}
+	if c.code != 4 || strings.Contains(c.stdout, "GRUB") || strings.Contains(c.stdout, "rsync") {
+		t.Errorf("check: exit %d (want 4), Linux checks run on Windows?\n%s", c.code, c.stdout)
+	}
+	for _, args := range [][]string{
+		{"source", "register", "--dry-run"},
+		{"task", "create", "--dry-run", "--source-id", "0a1b2c3d-0000-4000-8000-000000000001", "--region", "ap-southeast-3",
+			"--project-id", "0123456789abcdef0123456789abcdef"},
+	} {
+		what := strings.Join(args[:2], " ")
+		if r := wine(t, "sms-agent.exe", args...); r.code != 4 || r.stdout != "" || !strings.Contains(r.stderr, "sms-agent: "+what+": stopped by") {
+			t.Errorf("%s: exit %d (want 4, nothing printed)\n%s%s", what, r.code, r.stdout, r.stderr)
+		}
+		r := wine(t, "sms-agent.exe", append(args, "--force")...)
+		if r.code != 3 {
+			t.Errorf("%s --force: exit %d; want 3\n%s", what, r.code, r.stderr)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(r.stderr), "\n") {
+			if !strings.HasPrefix(line, "warning: ") && !strings.HasPrefix(line, "WARN ") && !strings.HasPrefix(line, "ERROR ") &&
+				!strings.HasPrefix(line, "sms-agent: "+what+": --force: ") && !strings.HasPrefix(line, "sms-agent: --force: the target will lack ") &&
+				!strings.HasPrefix(line, "run-under-wine: ") {
+				t.Errorf("%s --force: stderr line %q is neither a warning nor a check line", what, line)
+			}
+		}
+		var body map[string]any
+		if err := json.Unmarshal([]byte(r.stdout), &body); err != nil || body["os_type"] != "WINDOWS" {
+			t.Errorf("%s: %v\n%s", what, err, r.stdout)
+		}
+	}
+}
+
+// TestServiceManager records what Wine's service manager does with a Go service (for
+// `sms-agent service`): create, recovery actions, start, Running, stop and delete work;
+// QueryServiceConfig2 (the description) is refused and svc.IsWindowsService is false in
+// the service process.
+func TestServiceManager(t *testing.T) {
+	r := wine(t, "svcprobe.exe")
+	t.Logf("svcprobe under Wine:\n%s", r.stdout)
+	for _, step := range []string{"connect", "create (with a description)", "recovery actions", "start", "running", "stop", "stopped", "delete"} {
+		if !strings.Contains(r.stdout, step+": ok") {
+			t.Errorf("%s: not ok under Wine", step)
+		}
+	}
+	if r.code != 0 {
+		t.Errorf("svcprobe: exit %d: %s", r.code, r.stderr)
+	}
+}
