@@ -188,7 +188,12 @@ func OpenCaptureContext(ctx context.Context, p, tmpDir string, temps *TempFiles)
 
 // readManifest reads the manifest through the capture's root (nil when it has none).
 func (c *Capture) readManifest() (*Manifest, error) {
-	f, err := c.fs.dir.Open(ManifestName)
+	r, done, err := c.fs.openRoot()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	f, err := r.Open(ManifestName)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -315,7 +320,7 @@ func unpackEntry(root *os.Root, tr *tar.Reader, h *tar.Header, name string, tota
 			return err
 		}
 		if err := root.Symlink(t, name); err != nil {
-			return err
+			return symlinkError(err)
 		}
 		// Some systems report success and store nothing usable (Wine) or a link that
 		// does not resolve the way Linux does: the replay would silently miss devices.

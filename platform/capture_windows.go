@@ -13,3 +13,8 @@ func storable(name string) error {
 	}
 	return nil
 }
+
+// symlinkError: Windows makes a symbolic link only with a privilege, and Wine not
+// through the calls os.Root makes: a capture whose links cannot be made cannot be
+// stored here.
+func symlinkError(err error) error { return fmt.Errorf("%w (%v)", ErrCaptureUnstorable, err) }

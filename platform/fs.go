@@ -29,10 +29,11 @@ const MaxFileSize = 4 << 20
 // "..", absolute or escaping symbolic link below it can reach a file outside it (a
 // replayed capture is hostile input; such a read fails as "path escapes from parent").
 type FS struct {
-	root string
-	dir  *os.Root // nil for the live host ("/")
-	err  error    // why the root could not be opened: every read returns it
-	rec  *FileRecorder
+	root     string
+	confined bool     // every root but "/"
+	dir      *os.Root // a confined root held open (not on Windows, see holdRoot)
+	err      error    // why the root could not be opened: every read returns it
+	rec      *FileRecorder
 }
 
 // NewFS returns an FS rooted at root: "/" for the live host, any other directory
@@ -41,8 +42,11 @@ func NewFS(root string) FS {
 	if root == "/" {
 		return FS{root: root}
 	}
-	dir, err := os.OpenRoot(root)
-	return FS{root: root, dir: dir, err: err}
+	f := FS{root: root, confined: true}
+	if holdRoot {
+		f.dir, f.err = os.OpenRoot(root)
+	}
+	return f
 }
 
 // Close releases the directory a confined FS holds open; the live host's is a no-op.
@@ -51,6 +55,23 @@ func (f FS) Close() error {
 		return nil
 	}
 	return f.dir.Close()
+}
+
+// openRoot returns the os.Root of a confined FS and the function that releases it:
+// the one NewFS holds, or, where an open directory cannot be removed (Windows), one
+// opened for this call.
+func (f FS) openRoot() (*os.Root, func(), error) {
+	switch {
+	case f.err != nil:
+		return nil, nil, f.err
+	case f.dir != nil:
+		return f.dir, func() {}, nil
+	}
+	r, err := os.OpenRoot(f.root)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, func() { r.Close() }, nil
 }
 
 // WithRecorder returns a copy of f that notes every path it reads in rec.
@@ -121,13 +142,15 @@ func (f FS) Exists(p string) bool {
 // The unrecorded primitives, each through the os.Root of a confined FS.
 
 func (f FS) readFile(p string) ([]byte, error) {
-	if f.dir == nil {
-		if f.err != nil {
-			return nil, f.err
-		}
+	if !f.confined {
 		return readFileRaw(f.Path(p), MaxFileSize)
 	}
-	fh, err := openRegularIn(f.dir, rel(p))
+	r, done, err := f.openRoot()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	fh, err := openRegularIn(r, rel(p))
 	if err != nil {
 		return nil, err
 	}
@@ -162,13 +185,15 @@ func openRegularInStat(root *os.Root, name string) (*os.File, error) {
 }
 
 func (f FS) readDir(p string) ([]string, error) {
-	if f.dir == nil {
-		if f.err != nil {
-			return nil, f.err
-		}
+	if !f.confined {
 		return readDirRaw(f.Path(p))
 	}
-	fh, err := f.dir.Open(rel(p))
+	r, done, err := f.openRoot()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	fh, err := r.Open(rel(p))
 	if err != nil {
 		return nil, err
 	}
@@ -182,13 +207,15 @@ func (f FS) readDir(p string) ([]string, error) {
 }
 
 func (f FS) readlink(p string) (string, error) {
-	switch {
-	case f.err != nil:
-		return "", f.err
-	case f.dir == nil:
+	if !f.confined {
 		return os.Readlink(f.Path(p))
 	}
-	return f.dir.Readlink(rel(p))
+	r, done, err := f.openRoot()
+	if err != nil {
+		return "", err
+	}
+	defer done()
+	return r.Readlink(rel(p))
 }
 
 func (f FS) stat(p string) (fs.FileInfo, error) { return f.statAt(p, true) }
@@ -198,16 +225,20 @@ func (f FS) lstat(p string) (fs.FileInfo, error) { return f.statAt(p, false) }
 // statAt stats the host path p, following a final symbolic link when follow is set.
 func (f FS) statAt(p string, follow bool) (fs.FileInfo, error) {
 	switch {
-	case f.err != nil:
-		return nil, f.err
-	case f.dir == nil && follow:
+	case !f.confined && follow:
 		return os.Stat(f.Path(p))
-	case f.dir == nil:
+	case !f.confined:
 		return os.Lstat(f.Path(p))
-	case follow:
-		return f.dir.Stat(rel(p))
 	}
-	return f.dir.Lstat(rel(p))
+	r, done, err := f.openRoot()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	if follow {
+		return r.Stat(rel(p))
+	}
+	return r.Lstat(rel(p))
 }
 
 func (f FS) isDir(p string) bool {
