@@ -376,3 +376,18 @@ func (c *Client) EnsureTask(ctx context.Context, body *PostTask) (id string, cre
 	})
 	return id, created, err
 }
+
+// Source is GET /v3/sources/{id}, typed (state, connected, checks).
+func (c *Client) Source(ctx context.Context, id string) (*SourceServer, error) {
+	var out SourceServer
+	return &out, c.get(ctx, "/v3/sources/"+url.PathEscape(id), nil, &out)
+}
+
+// UpdateDiskInfo is PUT /v3/sources/{id}/diskinfo, retried like a GET: it replaces the
+// layout as a whole, so repeating it is harmless.
+func (c *Client) UpdateDiskInfo(ctx context.Context, id string, body *DiskInfo) error {
+	path := "/v3/sources/" + url.PathEscape(id) + "/diskinfo"
+	return c.WithRetry(ctx, "PUT "+path, func(ctx context.Context) error {
+		return c.Do(ctx, Call{Method: http.MethodPut, Path: path, Body: body}, nil)
+	})
+}

@@ -142,7 +142,7 @@ func (o *smsOptions) client(a *app) (*sms.Client, sms.Credentials, error) {
 		Endpoint: ep, HTTP: hc, Timeout: o.timeout, UserAgent: "sms-agent/" + a.Version, Now: time.Now,
 		Retry: sms.RetryPolicy{Attempts: o.retries, Base: o.retryBase, MaxWait: o.retryMax, Budget: o.budget},
 		Logf: func(format string, args ...any) {
-			fmt.Fprintln(a.Stderr, redact("warning: "+fmt.Sprintf(format, args...), creds.Secrets()))
+			fmt.Fprintln(a.Stderr, sms.Redact("warning: "+fmt.Sprintf(format, args...), creds.Secrets()))
 		},
 	}
 	switch creds.Kind() {
@@ -179,19 +179,9 @@ func firstEnv(a *app, keys ...string) string {
 	return ""
 }
 
-// redact replaces every secret in s: a last guard, the messages are built without them.
-func redact(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, "***")
-		}
-	}
-	return s
-}
-
 // fail prints err as one line and returns exitFailure.
 func fail(a *app, creds sms.Credentials, cmd string, err error) int {
-	a.errorf("%s", redact(cmd+": "+err.Error(), creds.Secrets()))
+	a.errorf("%s", sms.Redact(cmd+": "+err.Error(), creds.Secrets()))
 	return exitFailure
 }
 
