@@ -56,7 +56,9 @@ func ParseSettings(cfg map[string]string, defaultStateDir string) (Settings, []K
 	s := Settings{Interval: time.Hour, Register: true, LogLevel: zerolog.InfoLevel, LogFormat: "auto",
 		StateDir: defaultStateDir, BackoffMin: 30 * time.Second, BackoffMax: 15 * time.Minute}
 	var errs []KeyError
-	bad := func(k, format string, args ...any) { errs = append(errs, KeyError{Key: k, Msg: fmt.Sprintf(format, args...)}) }
+	bad := func(k, format string, args ...any) {
+		errs = append(errs, KeyError{Key: k, Msg: fmt.Sprintf(format, args...)})
+	}
 	dur := func(k string, into *time.Duration) {
 		v, ok := cfg[k]
 		if !ok {
