@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/sms-agent/sms-agent/agent/inventory"
 	"github.com/sms-agent/sms-agent/agent/sms"
 )
 
@@ -38,13 +40,8 @@ type taskFlags struct {
 	dry                                                                  bool
 }
 
-func runTaskCreate(ctx context.Context, a *app, args []string) int {
-	var o smsOptions
-	var in hostInput
-	var f taskFlags
-	fs := newFlagSet(a, "task create", "task create [--dry-run] [flags]")
-	o.register(fs)
-	in.register(fs)
+// register adds task create's own flags; their config keys are in keyOf.
+func (f *taskFlags) register(fs *flag.FlagSet, o *smsOptions) {
 	o.keyOf = map[string]string{"name": "task_name", "source-name": "name"}
 	fs.StringVar(&f.name, "name", "", "task name (config key task_name; default the source's name)")
 	fs.StringVar(&f.sourceName, "source-name", "", "name of the source to register or find (config key name; default the hostname)")
@@ -61,70 +58,55 @@ func runTaskCreate(ctx context.Context, a *app, args []string) int {
 	fs.Var(&f.startTarget, "start-target-server", "start the target VM after migration (SMS default true)")
 	fs.Var(&f.usePublicIP, "use-public-ip", "migrate over a public IP (SMS default true)")
 	fs.Var(&f.useIPv6, "use-ipv6", "migrate over IPv6")
-	fs.BoolVar(&f.dry, "dry-run", false, "print the JSON body that would be sent; no network call (needs --source-id)")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
-	}
-	if err := o.load(a, fs); err != nil {
-		a.errorf("task create: %v", err)
-		return exitUsage
-	}
-	if f.dry && f.sourceID == "" {
-		a.errorf("task create: --dry-run makes no network call, so it needs --source-id")
-		return exitUsage
-	}
+}
+
+// check refuses what needs no inventory to be found wrong: a missing region or
+// project, a bad priority or disk id list. It returns the parsed priority and disk ids.
+func (f *taskFlags) check(o *smsOptions) (*int64, map[string]string, error) {
 	if o.region == "" {
-		a.errorf("task create: --region is required (region_name and region_id of the task)")
-		return exitUsage
+		return nil, nil, errors.New("--region is required (region_name and region_id of the task)")
 	}
 	if o.projectID == "" {
-		a.errorf("task create: --project-id is required (or project_id, or HUAWEICLOUD_SDK_PROJECT_ID)")
-		return exitUsage
+		return nil, nil, errors.New("--project-id is required (or project_id, or HUAWEICLOUD_SDK_PROJECT_ID)")
 	}
 	var priority *int64
 	if f.priority != "" {
 		p, err := strconv.ParseInt(f.priority, 10, 64)
 		if err != nil {
-			a.errorf("task create: --priority: want an integer")
-			return exitUsage
+			return nil, nil, errors.New("--priority: want an integer")
 		}
 		priority = &p
 	}
 	diskIDs, err := parseDiskIDs(f.diskIDs)
 	if err != nil {
-		a.errorf("task create: --disk-ids: %v", err)
-		return exitUsage
+		return nil, nil, fmt.Errorf("--disk-ids: %w", err)
 	}
+	return priority, diskIDs, nil
+}
 
-	needSource := f.sourceID == ""
-	inv, facts, warns, err := in.load(ctx, a, needSource)
+// sourceNameOf is the name the source is registered (or found) under.
+func (f *taskFlags) sourceNameOf(inv *inventory.Inventory) string {
+	if f.sourceName != "" {
+		return f.sourceName
+	}
+	return inv.Host.Hostname
+}
+
+// buildTask builds and validates the task body for sourceID ("" when the source is
+// registered next: the body is validated with a placeholder id).
+func (f *taskFlags) buildTask(o *smsOptions, inv *inventory.Inventory, exclude, sourceID string) (*sms.PostTask, []string, error) {
+	priority, diskIDs, err := f.check(o)
 	if err != nil {
-		printWarnings(a, warns)
-		return fail(a, sms.Credentials{}, "task create", err)
+		return nil, nil, err
 	}
-	srcName := f.sourceName
-	if srcName == "" {
-		srcName = inv.Host.Hostname
-	}
-	var srcBody *sms.PostSourceServerBody
-	if needSource {
-		var w []string
-		srcBody, w, err = buildSourceBody(a, inv, facts, srcName, in.exclude)
-		warns = append(warns, w...)
-		if err != nil {
-			printWarnings(a, warns)
-			return fail(a, sms.Credentials{}, "task create", err)
-		}
-	}
+	srcName := f.sourceNameOf(inv)
 	targetName := f.targetName
 	if targetName == "" {
 		targetName = srcName
 	}
-	ts, w, err := sms.BuildTargetServer(inv, sms.TargetOptions{Name: targetName, VMID: f.targetVMID, DiskIDs: diskIDs, Exclude: splitList(in.exclude)})
-	warns = append(warns, w...)
+	ts, warns, err := sms.BuildTargetServer(inv, sms.TargetOptions{Name: targetName, VMID: f.targetVMID, DiskIDs: diskIDs, Exclude: splitList(exclude)})
 	if err != nil {
-		printWarnings(a, warns)
-		return fail(a, sms.Credentials{}, "task create", err)
+		return nil, warns, err
 	}
 	osType := inv.Host.OSType
 	if osType == "" {
@@ -139,7 +121,7 @@ func runTaskCreate(ctx context.Context, a *app, args []string) int {
 		taskName = defaultTaskName(srcName)
 	}
 	body := &sms.PostTask{
-		Name: taskName, Type: f.typ, OSType: osType, SourceServer: sms.SourceServerByTask{ID: f.sourceID},
+		Name: taskName, Type: f.typ, OSType: osType, SourceServer: sms.SourceServerByTask{ID: sourceID},
 		TargetServer: ts, MigrationIP: f.migrationIP, RegionName: o.region, RegionID: o.region,
 		ProjectName: projectName, ProjectID: o.projectID, Priority: priority, VMTemplateID: f.templateID,
 		StartTargetServer: f.startTarget.v, UsePublicIP: f.usePublicIP.v, UseIPv6: f.useIPv6.v, Syncing: f.syncing.v,
@@ -151,11 +133,57 @@ func runTaskCreate(ctx context.Context, a *app, args []string) int {
 	if check.SourceServer.ID == "" {
 		check.SourceServer.ID = "(registered next)"
 	}
-	if err := sms.ValidatePostTask(&check); err != nil {
+	return body, warns, sms.ValidatePostTask(&check)
+}
+
+func runTaskCreate(ctx context.Context, a *app, args []string) int {
+	var o smsOptions
+	var in hostInput
+	var f taskFlags
+	fs := newFlagSet(a, "task create", "task create [--dry-run] [flags]")
+	o.register(fs)
+	in.register(fs)
+	f.register(fs, &o)
+	fs.BoolVar(&f.dry, "dry-run", false, "print the JSON body that would be sent; no network call (needs --source-id)")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if err := o.load(a, fs); err != nil {
+		a.errorf("task create: %v", err)
+		return exitUsage
+	}
+	if f.dry && f.sourceID == "" {
+		a.errorf("task create: --dry-run makes no network call, so it needs --source-id")
+		return exitUsage
+	}
+	if _, _, err := f.check(&o); err != nil {
+		a.errorf("task create: %v", err)
+		return exitUsage
+	}
+
+	needSource := f.sourceID == ""
+	inv, facts, warns, err := in.load(ctx, a, needSource)
+	if err != nil {
 		printWarnings(a, warns)
 		return fail(a, sms.Credentials{}, "task create", err)
 	}
+	srcName := f.sourceNameOf(inv)
+	var srcBody *sms.PostSourceServerBody
+	if needSource {
+		var w []string
+		srcBody, w, err = buildSourceBody(a, inv, facts, srcName, in.exclude)
+		warns = append(warns, w...)
+		if err != nil {
+			printWarnings(a, warns)
+			return fail(a, sms.Credentials{}, "task create", err)
+		}
+	}
+	body, w, err := f.buildTask(&o, inv, in.exclude, f.sourceID)
+	warns = append(warns, w...)
 	printWarnings(a, warns)
+	if err != nil {
+		return fail(a, sms.Credentials{}, "task create", err)
+	}
 	code := exitOK
 	if len(warns) > 0 {
 		code = exitPartial
