@@ -2,12 +2,12 @@ module github.com/sms-agent/sms-agent
 
 go 1.26.8
 
-require golang.org/x/sys v0.50.0
-
 require (
-	github.com/google/go-cmp v0.7.0 // indirect
-	github.com/kardianos/service v1.3.0 // indirect
-	github.com/mattn/go-colorable v0.1.14 // indirect
-	github.com/mattn/go-isatty v0.0.20 // indirect
-	github.com/rs/zerolog v1.35.1 // indirect
+	github.com/google/go-cmp v0.7.0
+	github.com/kardianos/service v1.3.0
+	github.com/mattn/go-isatty v0.0.20
+	github.com/rs/zerolog v1.35.1
+	golang.org/x/sys v0.50.0
 )
+
+require github.com/mattn/go-colorable v0.1.14 // indirect

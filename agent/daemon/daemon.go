@@ -34,7 +34,7 @@ type SMS interface {
 type Setup struct {
 	Settings Settings
 	// Discover reads the host: the inventory, the host facts a registration needs, and
-	// warnings beyond the inventory's own (host facts that could not be read).
+	// every warning (the inventory's and those of the host facts).
 	Discover func(ctx context.Context) (*inventory.Inventory, sms.HostFacts, []string, error)
 	// SourceBody builds the registration body (not yet validated).
 	SourceBody func(inv *inventory.Inventory, facts sms.HostFacts) (*sms.PostSourceServerBody, []string, error)
@@ -48,6 +48,11 @@ type Setup struct {
 	RunChecks func(ctx context.Context, inv *inventory.Inventory) error
 	// Secrets are hidden from the log (RedactWriter).
 	Secrets []string
+	// Settle is how long a create sent by a run that died may still be working in SMS
+	// (the per-attempt HTTP timeout and a margin): a restarted daemon waits that long
+	// after it before it looks for what was created, so that it neither misses it nor
+	// creates a second one. 0: no wait.
+	Settle time.Duration
 	// Describe is logged at start and after a reload: where the configuration came
 	// from and what it enables (no secret).
 	Describe string
@@ -244,9 +249,6 @@ func (d *Daemon) cycle(ctx context.Context, s *Setup, st *State) (smsFailed bool
 		log.Error().Err(err).Msg("discovery failed")
 		return false
 	}
-	for _, w := range inv.Warnings {
-		warns = append(warns, w.Source+": "+w.Message)
-	}
 	c.Warnings, c.Disks = len(warns), len(inv.Disks)
 	for _, w := range warns {
 		log.Warn().Str("warning", w).Msg("discovery warning")
@@ -300,9 +302,15 @@ func (d *Daemon) cycle(ctx context.Context, s *Setup, st *State) (smsFailed bool
 		return false
 	}
 
+	if !d.settle(ctx, log, s, st) {
+		return false
+	}
+
 	// 2. register (or find) the source, once
 	if st.SourceID == "" {
+		d.pending(s, st, "register source")
 		id, created, err := s.SMS.EnsureSource(ctx, body)
+		st.Pending = nil
 		if err != nil {
 			return d.smsFailure(ctx, log, c, "register source", err)
 		}
@@ -358,7 +366,9 @@ func (d *Daemon) cycle(ctx context.Context, s *Setup, st *State) (smsFailed bool
 			log.Error().Err(err).Msg("the task body is not valid; not sent")
 			return false
 		}
+		d.pending(s, st, "create task")
 		id, created, err := s.SMS.EnsureTask(ctx, tb)
+		st.Pending = nil
 		if err != nil {
 			return d.smsFailure(ctx, log, c, "create task", err)
 		}
@@ -371,6 +381,34 @@ func (d *Daemon) cycle(ctx context.Context, s *Setup, st *State) (smsFailed bool
 		d.saveState(s, st)
 	}
 	return false
+}
+
+// pending records, before a create is sent, that it is in flight.
+func (d *Daemon) pending(s *Setup, st *State, op string) {
+	st.Pending = &Pending{Op: op, Since: d.Now().UTC()}
+	d.saveState(s, st)
+}
+
+// settle waits, when a previous run died with a create in flight less than Settle ago,
+// until that request can no longer be working in SMS. It returns false when stopped.
+func (d *Daemon) settle(ctx context.Context, log zerolog.Logger, s *Setup, st *State) bool {
+	if st.Pending == nil {
+		return true
+	}
+	wait := st.Pending.Since.Add(s.Settle).Sub(d.Now())
+	if wait > 0 {
+		log.Warn().Str("op", st.Pending.Op).Dur("wait", wait.Round(time.Millisecond)).
+			Msgf("the previous run stopped while its %s request was in flight; waiting %v for it to settle before looking for what it made", st.Pending.Op, wait.Round(time.Second))
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		case <-t.C:
+		}
+	}
+	st.Pending = nil
+	return true
 }
 
 func (d *Daemon) smsFailure(ctx context.Context, log zerolog.Logger, c *Cycle, step string, err error) bool {

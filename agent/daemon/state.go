@@ -39,6 +39,16 @@ type State struct {
 	NotSentDigest string `json:"not_sent_digest,omitempty"`
 	Cycles        int    `json:"cycles"`
 	LastCycle     *Cycle `json:"last_cycle,omitempty"`
+	// Pending is a create (source or task) sent and not yet answered. When the
+	// daemon died meanwhile, its request may still be working in SMS: the next run
+	// waits for it to settle before it looks for what it made (see Setup.Settle).
+	Pending *Pending `json:"pending,omitempty"`
+}
+
+// Pending is an SMS create in flight.
+type Pending struct {
+	Op    string    `json:"op"` // "register source" or "create task"
+	Since time.Time `json:"since"`
 }
 
 // Cycle is the outcome of one discovery cycle.

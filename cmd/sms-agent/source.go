@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sms-agent/sms-agent/agent/daemon"
 	"github.com/sms-agent/sms-agent/agent/inventory"
 	"github.com/sms-agent/sms-agent/agent/sms"
 )
@@ -33,6 +34,9 @@ func configKeys() map[string]bool {
 		keys[k] = true
 	}
 	for _, k := range sms.CredentialKeys() {
+		keys[k] = true
+	}
+	for _, k := range daemon.Keys() {
 		keys[k] = true
 	}
 	return keys
