@@ -220,9 +220,14 @@ func (c *Client) WithRetry(ctx context.Context, what string, op func(ctx context
 		}
 		wait = time.Duration(float64(wait) * (0.5 + rand.Float64())) // ±50 % jitter
 		if after > 0 {
-			wait = after
-			if wait > p.MaxWait {
+			if after > p.MaxWait {
 				return fmt.Errorf("%s: %w: the service asks to wait %v (Retry-After), more than the %v allowed: %w", what, ErrGaveUp, after, p.MaxWait, err)
+			}
+			// At least what the service asks, plus up to half of it again: clients
+			// told the same Retry-After (a rate limit's) do not all come back at once.
+			wait = after + time.Duration(float64(after)*0.5*rand.Float64())
+			if wait > p.MaxWait {
+				wait = p.MaxWait
 			}
 		}
 		if c.Now().Add(wait).After(deadline) {
