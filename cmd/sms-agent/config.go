@@ -5,7 +5,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"sort"
 	"strings"
@@ -68,14 +67,7 @@ func checkConfig(a *app, b []byte) ([]sms.ConfigProblem, string) {
 
 	// Every key the commands and the service read, each value parsed by the flag it
 	// stands for (the same flags `task create` and `service run` use).
-	var o smsOptions
-	var in hostInput
-	var f taskFlags
-	fs := flag.NewFlagSet("config check", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	o.register(fs)
-	in.register(fs)
-	f.register(fs, &o)
+	fs, o, _, f := keyFlags("config check")
 	flagOf := map[string]string{}
 	fs.VisitAll(func(fl *flag.Flag) {
 		k := strings.ReplaceAll(fl.Name, "-", "_")

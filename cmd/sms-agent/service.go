@@ -239,19 +239,26 @@ func newLogger(w io.Writer, format string, stderr io.Writer) zerolog.Logger {
 	return zerolog.New(w).With().Timestamp().Logger()
 }
 
+// keyFlags is a flag set whose flags stand for every key of the config file that is a
+// flag of an SMS command: the SMS options, the host input and task create's flags.
+func keyFlags(name string) (*flag.FlagSet, *smsOptions, *hostInput, *taskFlags) {
+	var o smsOptions
+	var in hostInput
+	var f taskFlags
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	o.register(fs)
+	in.register(fs)
+	f.register(fs, &o)
+	return fs, &o, &in, &f
+}
+
 // daemonLoader returns the daemon's Load: the config file read the way the SMS
 // commands read it (every key of task create, plus the daemon's), credentials from the
 // environment or the file, and the SMS client when there are credentials.
 func daemonLoader(a *app, config string) func() (*daemon.Setup, error) {
 	return func() (*daemon.Setup, error) {
-		var o smsOptions
-		var in hostInput
-		var f taskFlags
-		fs := flag.NewFlagSet("service run", flag.ContinueOnError)
-		fs.SetOutput(io.Discard)
-		o.register(fs)
-		in.register(fs)
-		f.register(fs, &o)
+		fs, o, in, f := keyFlags("service run")
 		if err := fs.Parse(nil); err != nil {
 			return nil, err
 		}
@@ -310,11 +317,11 @@ func daemonLoader(a *app, config string) func() (*daemon.Setup, error) {
 			c.Logf = nil // the daemon logs each failed step itself
 			s.Describe = fmt.Sprintf("%s; %s credentials from %s; SMS %s; register on", where, creds.Kind(), creds.Source, c.Endpoint.Redacted())
 			if settings.CreateTask {
-				if _, _, err := f.check(&o); err != nil {
+				if _, _, err := f.check(o); err != nil {
 					return nil, fmt.Errorf("create_task: %w", err)
 				}
 				s.TaskBody = func(inv *inventory.Inventory, sourceID string) (*sms.PostTask, []string, error) {
-					return f.buildTask(&o, inv, in.exclude, sourceID)
+					return f.buildTask(o, inv, in.exclude, sourceID)
 				}
 				s.Describe += ", create_task on"
 			}
