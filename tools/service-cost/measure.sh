@@ -29,7 +29,9 @@ conf() { # conf INTERVAL
 # cpu PID: utime+stime+cutime+cstime in clock ticks
 cpu() { awk '{print $14+$15+$16+$17}' "/proc/$1/stat"; }
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
-cycles() { grep -c '"cycle done"' "$1" || true; }
+cycles() { grep -c '"cycle done"' "$1" 2>/dev/null || echo 0; }
+# sched_ns PID: CPU time of all the process's threads in ns (/proc/PID/task/*/schedstat)
+sched_ns() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%d", s}'; }
 
 # 1. idle
 log=$tmp/idle.log
@@ -38,19 +40,19 @@ pid=$!
 pids+=($pid)
 until [ "$(cycles "$log")" -ge 1 ]; do sleep 0.2; done
 sleep 2
-c0=$(cpu $pid) r_max=0 r_sum=0 n=0
+c0=$(sched_ns $pid) r_max=0 r_sum=0 n=0
 for ((s = 0; s < IDLE; s += 10)); do
 	sleep 10
 	r=$(rss $pid)
 	r_sum=$((r_sum + r)) n=$((n + 1))
 	((r > r_max)) && r_max=$r
 done
-c1=$(cpu $pid)
+c1=$(sched_ns $pid)
 first=$(grep '"cycle done"' "$log" | head -1 | sed 's/.*"took":\([0-9]*\).*/\1/')
 kill $pid
 echo "idle: VmRSS mean $((r_sum / n)) KiB, max $r_max KiB over ${IDLE}s after the first cycle (which took ${first} ms)"
-echo "idle: CPU $(((c1 - c0) * 1000 / hz)) ms in ${IDLE}s"
-idle_ms_h=$(((c1 - c0) * 1000 / hz * 3600 / IDLE))
+echo "idle: CPU $(((c1 - c0) / 1000)) µs in ${IDLE}s (schedstat)"
+idle_ms_h=$(((c1 - c0) / 1000000 * 3600 / IDLE))
 
 # 2. cycles
 log=$tmp/cycles.log
