@@ -205,3 +205,20 @@ func must(b []byte, err error) []byte {
 }
 
 var _ = context.Background
+
+func TestLoggerFormats(t *testing.T) {
+	var jsonOut, consoleOut strings.Builder
+	rw := &daemon.RedactWriter{W: &jsonOut}
+	rw.SetSecrets([]string{`se"cret`})
+	jl := newLogger(rw, "auto", nil) // auto without a terminal: JSON
+	jl.Info().Str("k", `a se"cret b`).Msg("hello")
+	var m map[string]any
+	if err := json.Unmarshal([]byte(jsonOut.String()), &m); err != nil || m["message"] != "hello" || m["k"] != "a *** b" {
+		t.Errorf("JSON line %q (%v)", jsonOut.String(), err)
+	}
+	cl := newLogger(&consoleOut, "console", os.Stderr)
+	cl.Warn().Msg("careful")
+	if s := consoleOut.String(); !strings.Contains(s, "WRN careful") || strings.HasPrefix(s, "{") {
+		t.Errorf("console line %q", s)
+	}
+}
