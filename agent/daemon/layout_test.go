@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -56,8 +57,9 @@ func TestParseSettings(t *testing.T) {
 		s.LogFormat != "auto" || s.StateDir != "/var/lib/sms-agent" || s.BackoffMin != 30*time.Second || s.BackoffMax != 15*time.Minute {
 		t.Errorf("defaults %+v %v", s, errs)
 	}
-	s, errs = ParseSettings(map[string]string{"interval": "5m", "create_task": "true", "log_level": "debug", "log_format": "json", "state_dir": "/srv/x/"}, "/d")
-	if len(errs) != 0 || s.Interval != 5*time.Minute || !s.CreateTask || s.LogLevel != zerolog.DebugLevel || s.StateDir != "/srv/x" || s.LogFormat != "json" {
+	abs := t.TempDir() // absolute on this OS
+	s, errs = ParseSettings(map[string]string{"interval": "5m", "create_task": "true", "log_level": "debug", "log_format": "json", "state_dir": abs + string(filepath.Separator)}, "/d")
+	if len(errs) != 0 || s.Interval != 5*time.Minute || !s.CreateTask || s.LogLevel != zerolog.DebugLevel || s.StateDir != abs || s.LogFormat != "json" {
 		t.Errorf("set %+v %v", s, errs)
 	}
 	_, errs = ParseSettings(map[string]string{"interval": "10ms", "register": "maybe", "create_task": "yes", "log_level": "trace",
