@@ -288,6 +288,8 @@ func daemonLoader(a *app, config string) func() (*daemon.Setup, error) {
 			return nil, errors.New("config file: from: the service reads this host; remove the from key")
 		}
 		s := &daemon.Setup{Settings: settings}
+		var nsNote string
+		in.mountTable, nsNote = hostMountTable()
 		s.Discover = func(ctx context.Context) (*inventory.Inventory, sms.HostFacts, []string, error) {
 			return in.load(ctx, a, true)
 		}
@@ -298,6 +300,7 @@ func daemonLoader(a *app, config string) func() (*daemon.Setup, error) {
 		if config == "" {
 			where = "no config file"
 		}
+		where += nsNote
 		creds, credErr := sms.LoadCredentials(o.cfg, a.Getenv)
 		switch {
 		case credErr != nil && creds.Kind() == "none" && strings.HasPrefix(credErr.Error(), "no credentials"):
@@ -328,6 +331,23 @@ func daemonLoader(a *app, config string) func() (*daemon.Setup, error) {
 		}
 		return s, nil
 	}
+}
+
+// hostMountTable returns /proc/1/mountinfo when this process runs in a mount
+// namespace other than init's (systemd's ProtectSystem, ProtectHome, PrivateTmp and
+// StateDirectory give the service one, with extra bind mounts), so that discovery
+// reports the host's mounts, not the sandbox's; "" (the process's own) otherwise. The
+// note says which, for the start line of the log.
+func hostMountTable() (string, string) {
+	self, err1 := os.Readlink("/proc/self/ns/mnt")
+	init, err2 := os.Readlink("/proc/1/ns/mnt")
+	if err1 != nil || err2 != nil || self == init {
+		return "", ""
+	}
+	if _, err := os.ReadFile("/proc/1/mountinfo"); err != nil {
+		return "", "; own mount namespace, and /proc/1/mountinfo is not readable: the sandbox's mounts are reported"
+	}
+	return "/proc/1/mountinfo", "; own mount namespace: mounts read from /proc/1/mountinfo"
 }
 
 // runServiceControl installs, uninstalls, starts, stops or restarts the service through

@@ -194,6 +194,9 @@ func fail(a *app, creds sms.Credentials, cmd string, err error) int {
 type hostInput struct {
 	hostOptions
 	exclude, facts string
+	// mountTable is the mountinfo file discovery reads ("": its own); the service
+	// sets it (hostMountTable).
+	mountTable string
 }
 
 func (h *hostInput) register(fs *flag.FlagSet) {
@@ -231,7 +234,7 @@ func (h *hostInput) load(ctx context.Context, a *app, wantFacts bool) (*inventor
 		return nil, facts, nil, err
 	}
 	defer done()
-	inv, err := inventory.Discover(ctx, host, inventory.Options{Devices: h.deviceList(), CommandTimeout: h.commandTimeout})
+	inv, err := inventory.Discover(ctx, host, inventory.Options{Devices: h.deviceList(), CommandTimeout: h.commandTimeout, MountTable: h.mountTable})
 	if err != nil {
 		return nil, facts, nil, err
 	}
