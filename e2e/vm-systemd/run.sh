@@ -164,6 +164,7 @@ PY
 	echo "# e2e/vm-systemd/run.sh, $(date -u +%Y-%m-%d)"
 	echo "package: $(basename "$deb")"
 	echo "guest: Debian bookworm minbase (mmdebstrap), kernel $kver, $(sed -n 2p "$res/versions.txt")"
+	if [ -n "${REUSE:-}" ]; then echo "image: reused (REUSE) from an earlier run of this script"; else echo "image: built by this run"; fi
 	echo "qemu: $(qemu-system-x86_64 --version | head -1), accel $ACCEL, ${vm_secs}s in the VM, $(lap) in all"
 	echo "passed $(cat "$res/passed"), failed $(cat "$res/failed")"
 	echo
