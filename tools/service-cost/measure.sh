@@ -29,7 +29,11 @@ conf() { # conf INTERVAL
 # cpu PID: utime+stime+cutime+cstime in clock ticks
 cpu() { awk '{print $14+$15+$16+$17}' "/proc/$1/stat"; }
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
-cycles() { grep -c '"cycle done"' "$1" 2>/dev/null || echo 0; }
+cycles() {
+	local c
+	c=$(grep -c '"cycle done"' "$1" 2>/dev/null || true)
+	echo "${c:-0}"
+}
 # sched_ns PID: CPU time of all the process's threads in ns (/proc/PID/task/*/schedstat)
 sched_ns() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%d", s}'; }
 
