@@ -103,74 +103,59 @@ func (l *Layout) Digest() string {
 func Diff(old, new *Layout) []string {
 	var out []string
 	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
-	oldDisks := map[string]LayoutDisk{}
-	for _, d := range old.Disks {
-		oldDisks[d.Name] = d
-	}
-	newDisks := map[string]bool{}
-	for _, d := range new.Disks {
-		newDisks[d.Name] = true
-		o, ok := oldDisks[d.Name]
-		if !ok {
-			add("disk %s added (%s)", d.Name, iec(d.Size))
-			continue
-		}
-		sizeChange(&out, "disk "+d.Name, o.Size, d.Size)
-		out = append(out, diffParts("partition ", o.Partitions, d.Partitions)...)
-	}
-	for _, d := range old.Disks {
-		if !newDisks[d.Name] {
-			add("disk %s removed", d.Name)
-		}
-	}
-	oldVGs := map[string]LayoutVG{}
-	for _, v := range old.VolumeGroups {
-		oldVGs[v.Name] = v
-	}
-	newVGs := map[string]bool{}
-	for _, v := range new.VolumeGroups {
-		newVGs[v.Name] = true
-		o, ok := oldVGs[v.Name]
-		if !ok {
-			add("volume group %s added (%s)", v.Name, iec(v.Size))
-			continue
-		}
-		sizeChange(&out, "volume group "+v.Name, o.Size, v.Size)
-		if o.PVs != v.PVs {
-			add("volume group %s: physical volumes now %s (were %s)", v.Name, v.PVs, o.PVs)
-		}
-		out = append(out, diffParts("logical volume "+v.Name+"/", o.LVs, v.LVs)...)
-	}
-	for _, v := range old.VolumeGroups {
-		if !newVGs[v.Name] {
-			add("volume group %s removed", v.Name)
-		}
-	}
-	oldBtrfs := map[string]LayoutBtrfs{}
-	for _, b := range old.Btrfs {
-		oldBtrfs[b.UUID] = b
-	}
-	newBtrfs := map[string]bool{}
-	for _, b := range new.Btrfs {
-		newBtrfs[b.UUID] = true
-		o, ok := oldBtrfs[b.UUID]
-		if !ok {
-			add("btrfs %s on %s added", b.UUID, b.Devices)
-			continue
-		}
-		if o.Devices != b.Devices {
-			add("btrfs %s: devices now %s (were %s)", b.UUID, b.Devices, o.Devices)
-		}
-		if strings.Join(o.Subvolumes, "\n") != strings.Join(b.Subvolumes, "\n") {
-			add("btrfs %s: subvolumes changed (%d → %d)", b.UUID, len(o.Subvolumes), len(b.Subvolumes))
-		}
-	}
-	for _, b := range old.Btrfs {
-		if !newBtrfs[b.UUID] {
-			add("btrfs %s removed", b.UUID)
-		}
-	}
+	matchBy(old.Disks, new.Disks, func(d LayoutDisk) string { return d.Name },
+		func(d LayoutDisk) { add("disk %s added (%s)", d.Name, iec(d.Size)) },
+		func(d LayoutDisk) { add("disk %s removed", d.Name) },
+		func(o, d LayoutDisk) {
+			sizeChange(&out, "disk "+d.Name, o.Size, d.Size)
+			out = append(out, diffParts("partition ", o.Partitions, d.Partitions)...)
+		})
+	matchBy(old.VolumeGroups, new.VolumeGroups, func(v LayoutVG) string { return v.Name },
+		func(v LayoutVG) { add("volume group %s added (%s)", v.Name, iec(v.Size)) },
+		func(v LayoutVG) { add("volume group %s removed", v.Name) },
+		func(o, v LayoutVG) {
+			sizeChange(&out, "volume group "+v.Name, o.Size, v.Size)
+			if o.PVs != v.PVs {
+				add("volume group %s: physical volumes now %s (were %s)", v.Name, v.PVs, o.PVs)
+			}
+			out = append(out, diffParts("logical volume "+v.Name+"/", o.LVs, v.LVs)...)
+		})
+	matchBy(old.Btrfs, new.Btrfs, func(b LayoutBtrfs) string { return b.UUID },
+		func(b LayoutBtrfs) { add("btrfs %s on %s added", b.UUID, b.Devices) },
+		func(b LayoutBtrfs) { add("btrfs %s removed", b.UUID) },
+		func(o, b LayoutBtrfs) {
+			if o.Devices != b.Devices {
+				add("btrfs %s: devices now %s (were %s)", b.UUID, b.Devices, o.Devices)
+			}
+			if strings.Join(o.Subvolumes, "\n") != strings.Join(b.Subvolumes, "\n") {
+				add("btrfs %s: subvolumes changed (%d → %d)", b.UUID, len(o.Subvolumes), len(b.Subvolumes))
+			}
+		})
 	return out
+}
+
+// matchBy pairs old and new items by key: added for the new ones (in new's order),
+// then removed for the gone ones (in old's order), both for the ones in each, called
+// in new's order between the added ones.
+func matchBy[T any](old, new []T, key func(T) string, added, removed func(T), both func(o, n T)) {
+	byKey := map[string]T{}
+	for _, o := range old {
+		byKey[key(o)] = o
+	}
+	seen := map[string]bool{}
+	for _, n := range new {
+		seen[key(n)] = true
+		if o, ok := byKey[key(n)]; ok {
+			both(o, n)
+		} else {
+			added(n)
+		}
+	}
+	for _, o := range old {
+		if !seen[key(o)] {
+			removed(o)
+		}
+	}
 }
 
 // diffParts compares partitions (prefix "partition ") or the LVs of one VG (prefix
@@ -183,31 +168,18 @@ func diffParts(prefix string, old, new []LayoutPart) []string {
 		}
 		return prefix + p.Name
 	}
-	byName := map[string]LayoutPart{}
-	for _, p := range old {
-		byName[p.Name] = p
-	}
-	seen := map[string]bool{}
-	for _, p := range new {
-		seen[p.Name] = true
-		o, ok := byName[p.Name]
-		if !ok {
-			out = append(out, fmt.Sprintf("%s%s added (%s)", prefix, p.Name, iec(p.Size)))
-			continue
-		}
-		sizeChange(&out, label(p), o.Size, p.Size)
-		if o.FileSystem != p.FileSystem {
-			out = append(out, fmt.Sprintf("%s: filesystem now %s (was %s)", label(p), orNone(p.FileSystem), orNone(o.FileSystem)))
-		}
-		if o.MountPoint != p.MountPoint {
-			out = append(out, fmt.Sprintf("%s%s: mount point now %s (was %s)", prefix, p.Name, orNone(p.MountPoint), orNone(o.MountPoint)))
-		}
-	}
-	for _, p := range old {
-		if !seen[p.Name] {
-			out = append(out, fmt.Sprintf("%s removed", label(p)))
-		}
-	}
+	matchBy(old, new, func(p LayoutPart) string { return p.Name },
+		func(p LayoutPart) { out = append(out, fmt.Sprintf("%s%s added (%s)", prefix, p.Name, iec(p.Size))) },
+		func(p LayoutPart) { out = append(out, fmt.Sprintf("%s removed", label(p))) },
+		func(o, p LayoutPart) {
+			sizeChange(&out, label(p), o.Size, p.Size)
+			if o.FileSystem != p.FileSystem {
+				out = append(out, fmt.Sprintf("%s: filesystem now %s (was %s)", label(p), orNone(p.FileSystem), orNone(o.FileSystem)))
+			}
+			if o.MountPoint != p.MountPoint {
+				out = append(out, fmt.Sprintf("%s%s: mount point now %s (was %s)", prefix, p.Name, orNone(p.MountPoint), orNone(o.MountPoint)))
+			}
+		})
 	return out
 }
 
