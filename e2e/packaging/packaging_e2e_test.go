@@ -471,7 +471,10 @@ func ansibleRole(t *testing.T, root, deb, dir string) {
 	}
 	playbook := func() string {
 		cmd := exec.Command("ansible-playbook", "-i", "localhost,", "-e", "@"+varsFile, play)
+		// Ansible's own files (~/.ansible) go to the test's directory too.
 		cmd.Env = append(os.Environ(), "ANSIBLE_ROLES_PATH="+filepath.Join(root, "packaging", "ansible", "roles"),
+			"ANSIBLE_HOME="+filepath.Join(dir, "ansible-home"), "ANSIBLE_LOCAL_TEMP="+filepath.Join(dir, "ansible-local"),
+			"ANSIBLE_REMOTE_TEMP="+filepath.Join(dir, "ansible-remote"),
 			"ANSIBLE_NOCOLOR=1", "ANSIBLE_LOCALHOST_WARNING=false", "ANSIBLE_INVENTORY_UNPARSED_WARNING=false")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
