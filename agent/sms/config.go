@@ -14,13 +14,39 @@ import (
 	"strings"
 )
 
-// ParseConfig reads the agent's config file: one `key = value` per line, `#` starts a
-// comment line, blank lines are ignored, a value may be wrapped in double quotes.
-// Keys are lower-case [a-z0-9_]. A repeated key is an error. Errors name the line and
-// the key, never the value (values may be secrets).
-func ParseConfig(r io.Reader) (map[string]string, error) {
+// ConfigEntry is one `key = value` line of the config file.
+type ConfigEntry struct {
+	Key, Value string
+	Line       int
+}
+
+// ConfigProblem is what is wrong with one line (Line 0: the file as a whole). Its
+// message names the key, never the value (values may be secrets).
+type ConfigProblem struct {
+	Line int
+	Key  string
+	Msg  string
+}
+
+func (p ConfigProblem) Error() string {
+	if p.Line == 0 {
+		return p.Msg
+	}
+	if p.Key != "" {
+		return fmt.Sprintf("config line %d: %s: %s", p.Line, p.Key, p.Msg)
+	}
+	return fmt.Sprintf("config line %d: %s", p.Line, p.Msg)
+}
+
+// ParseConfigEntries reads the agent's config file: one `key = value` per line, `#`
+// starts a comment line, blank lines are ignored, a value may be wrapped in double
+// quotes. Keys are lower-case [a-z0-9_]; a repeated key is a problem. Every bad line is
+// reported (config check lists them all); the entries are the good lines, in order.
+func ParseConfigEntries(r io.Reader) ([]ConfigEntry, []ConfigProblem) {
 	keyRE := regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
-	out := map[string]string{}
+	var out []ConfigEntry
+	var probs []ConfigProblem
+	seen := map[string]int{}
 	sc := bufio.NewScanner(io.LimitReader(r, 1<<20))
 	sc.Buffer(make([]byte, 64<<10), 64<<10)
 	n := 0
@@ -35,24 +61,42 @@ func ParseConfig(r io.Reader) (map[string]string, error) {
 		}
 		k, v, ok := strings.Cut(line, "=")
 		if !ok {
-			return nil, fmt.Errorf("config line %d: want key = value", n)
+			probs = append(probs, ConfigProblem{Line: n, Msg: "want key = value"})
+			continue
 		}
 		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
 		if !keyRE.MatchString(k) {
-			return nil, fmt.Errorf("config line %d: bad key (want lower-case letters, digits, _)", n)
+			probs = append(probs, ConfigProblem{Line: n, Msg: "bad key (want lower-case letters, digits, _)"})
+			continue
 		}
 		if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
 			v = v[1 : len(v)-1]
 		} else if strings.HasPrefix(v, `"`) {
-			return nil, fmt.Errorf("config line %d: %s: unterminated quote", n, k)
+			probs = append(probs, ConfigProblem{Line: n, Key: k, Msg: "unterminated quote"})
+			continue
 		}
-		if _, dup := out[k]; dup {
-			return nil, fmt.Errorf("config line %d: %s set twice", n, k)
+		if first, dup := seen[k]; dup {
+			probs = append(probs, ConfigProblem{Line: n, Key: k, Msg: fmt.Sprintf("set twice (first on line %d)", first)})
+			continue
 		}
-		out[k] = v
+		seen[k] = n
+		out = append(out, ConfigEntry{Key: k, Value: v, Line: n})
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("config line %d: %w", n+1, err)
+		probs = append(probs, ConfigProblem{Line: n + 1, Msg: err.Error()})
+	}
+	return out, probs
+}
+
+// ParseConfig is ParseConfigEntries as a map; the first problem is the error.
+func ParseConfig(r io.Reader) (map[string]string, error) {
+	entries, probs := ParseConfigEntries(r)
+	if len(probs) > 0 {
+		return nil, probs[0]
+	}
+	out := make(map[string]string, len(entries))
+	for _, e := range entries {
+		out[e.Key] = e.Value
 	}
 	return out, nil
 }
@@ -63,6 +107,20 @@ var ErrConfigPermissions = errors.New("config file must be private")
 // LoadConfigFile reads and parses path, refusing it unless only its owner (euid) can
 // read or write it (mode 0600 or stricter). On Windows the mode is not checked.
 func LoadConfigFile(path string, euid int) (map[string]string, error) {
+	b, err := ReadConfigFile(path, euid)
+	if err != nil {
+		return nil, err
+	}
+	m, err := ParseConfig(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// ReadConfigFile returns the bytes of the config file at path after the permission
+// check of LoadConfigFile (at most 1 MiB).
+func ReadConfigFile(path string, euid int) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -75,15 +133,18 @@ func LoadConfigFile(path string, euid int) (map[string]string, error) {
 	if err := checkPrivate(fi, euid); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
-	if err != nil {
-		return nil, err
+	return io.ReadAll(io.LimitReader(f, 1<<20))
+}
+
+// Redact replaces every secret (of 4 characters or more) in s with ***: a last guard
+// for messages and log lines, which are built without secrets in the first place.
+func Redact(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if len(sec) >= 4 {
+			s = strings.ReplaceAll(s, sec, "***")
+		}
 	}
-	m, err := ParseConfig(bytes.NewReader(b))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return m, nil
+	return s
 }
 
 // Secret config keys: never printed.

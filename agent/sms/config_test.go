@@ -24,7 +24,7 @@ func TestParseConfig(t *testing.T) {
 	for in, wantErr := range map[string]string{
 		"region\n":                  "config line 1: want key = value",
 		"Region = x\n":              "config line 1: bad key (want lower-case letters, digits, _)",
-		"a = 1\na = 2\n":            "config line 2: a set twice",
+		"a = 1\na = 2\n":            "config line 2: a: set twice (first on line 1)",
 		"sk = \"SECRETVALUE\n":      "config line 1: sk: unterminated quote",
 		"# x\n\nk-ey = SECRETVALUE": "config line 3: bad key (want lower-case letters, digits, _)",
 	} {
@@ -35,6 +35,35 @@ func TestParseConfig(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "SECRETVALUE") {
 			t.Errorf("%q: value in error", in)
 		}
+	}
+}
+
+func TestParseConfigEntriesListsEveryProblem(t *testing.T) {
+	in := "region = ap-southeast-3\nbroken line\nak = \"SECRETVALUE\nregion = x\nBad = 1\nretries = 3\n"
+	entries, probs := ParseConfigEntries(strings.NewReader(in))
+	var got []string
+	for _, p := range probs {
+		got = append(got, p.Error())
+	}
+	want := []string{
+		"config line 2: want key = value",
+		"config line 3: ak: unterminated quote",
+		"config line 4: region: set twice (first on line 1)",
+		"config line 5: bad key (want lower-case letters, digits, _)",
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(entries) != 2 || entries[0] != (ConfigEntry{Key: "region", Value: "ap-southeast-3", Line: 1}) ||
+		entries[1] != (ConfigEntry{Key: "retries", Value: "3", Line: 6}) {
+		t.Errorf("entries %+v", entries)
+	}
+}
+
+func TestRedact(t *testing.T) {
+	got := Redact("ak AKVALUE1 sk SKVALUE2 abc", []string{"AKVALUE1", "SKVALUE2", "abc"})
+	if got != "ak *** sk *** abc" {
+		t.Errorf("got %q", got)
 	}
 }
 

@@ -70,6 +70,8 @@ func subcommands() []subcommand {
 		{name: "plan", summary: "the target layout task create would send, disk by disk, with source, used and target sizes", run: runPlan},
 		{name: "source", summary: "register this host with SMS (source register|show)", run: runSource},
 		{name: "task", summary: "create and inspect SMS migration tasks (task create|show|list)", run: runTask},
+		{name: "service", summary: "run as a system service (service install|uninstall|start|stop|restart|status|run)", run: runService},
+		{name: "config", summary: "check the config file (config check)", run: runConfig},
 		{name: "version", summary: "print the agent's version", run: runVersion},
 		{name: "__statfs", hidden: true, run: runStatfsHelper},
 	}

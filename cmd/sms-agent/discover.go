@@ -7,12 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/sms-agent/sms-agent/agent/daemon"
 	"github.com/sms-agent/sms-agent/agent/inventory"
 	"github.com/sms-agent/sms-agent/agent/sms"
 	"github.com/sms-agent/sms-agent/platform"
@@ -202,7 +201,7 @@ func runCapture(ctx context.Context, a *app, args []string) int {
 			fmt.Fprintf(a.Stderr, "warning: capture: network interfaces: %v\n", err)
 		}
 	}
-	if err := writeFileAtomic(out, func(w io.Writer) error { return platform.WriteCapture(w, h.FS, frec, m) }); err != nil {
+	if err := daemon.WriteFileAtomic(out, func(w io.Writer) error { return platform.WriteCapture(w, h.FS, frec, m) }); err != nil {
 		a.errorf("capture: write %s: %v", out, err)
 		return exitFailure
 	}
@@ -226,33 +225,6 @@ func probeCounts(probes map[string][]platform.ProbeRecord) string {
 		return "none"
 	}
 	return strings.Join(parts, ", ")
-}
-
-// writeFileAtomic writes path through a temporary file in the same directory, synced
-// and renamed into place, mode 0600.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // runStatfsHelper is the hidden child that does statfs(2) for the parent (see

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/rs/zerolog"
 )
 
 // version is stamped by `make build` (-ldflags "-X main.version=...").
@@ -14,6 +16,8 @@ var version = "dev"
 
 func main() {
 	setupProcess()
+	// The daemon's log: timestamps to the millisecond (zerolog's default is seconds).
+	zerolog.TimeFieldFormat = "2006-01-02T15:04:05.000Z07:00"
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, newApp(), os.Args[1:])
 	stop()
