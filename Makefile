@@ -4,6 +4,13 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 FUZZTIME  ?= 10s
 BENCHTIME ?= 1s
+# Package version: a v1.2.3 tag gives 1.2.3, otherwise 0.0.0~git<describe>.
+PKG_VERSION ?= $(shell (git describe --tags --always --dirty 2>/dev/null || echo dev) | \
+  sed -e 's/^v\([0-9]\)/\1/' -e t -e 's/^/0.0.0~git/' | tr - .)
+# nfpm builds the .deb and .rpm; pinned, built by the Go toolchain into bin/ (its
+# dependencies never enter this module's go.mod).
+NFPM_VERSION := v2.45.2
+NFPM      := bin/nfpm-$(NFPM_VERSION)
 # Every package with fuzz targets; each target runs for FUZZTIME.
 FUZZ_PKGS := $(shell $(GO) list ./... 2>/dev/null)
 
@@ -12,7 +19,7 @@ WINE_CHROOT ?= /srv/wine-trixie
 export WINE_CHROOT
 WINE_RUN  := $(CURDIR)/tools/wine/run-under-wine.sh
 
-.PHONY: all build test test-windows e2e fuzz bench lint cross clean
+.PHONY: all build test test-windows e2e fuzz bench lint cross package clean
 
 all: lint test build
 
@@ -63,5 +70,27 @@ cross:
 	GOOS=linux   GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/sms-agent-linux-arm64 ./cmd/sms-agent
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/sms-agent-windows-amd64.exe ./cmd/sms-agent
 
+$(NFPM):
+	GOBIN=$(CURDIR)/bin/nfpm-tmp $(GO) install github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION)
+	mv bin/nfpm-tmp/nfpm $@ && rmdir bin/nfpm-tmp
+
+# .deb and .rpm for amd64 and arm64, and the Windows zip, in dist/.
+package: cross $(NFPM)
+	@mkdir -p dist
+	@set -e; for arch in amd64 arm64; do \
+	  mkdir -p bin/package && cp bin/sms-agent-linux-$$arch bin/package/sms-agent; \
+	  for fmt in deb rpm; do \
+	    ARCH=$$arch VERSION=$(PKG_VERSION) $(NFPM) package --config packaging/nfpm.yaml --packager $$fmt --target dist/; \
+	  done; \
+	done; rm -rf bin/package
+	rm -rf dist/windows && mkdir -p dist/windows
+	cp bin/sms-agent-windows-amd64.exe dist/windows/sms-agent.exe
+	cp packaging/windows/README.txt dist/windows/README.txt
+	cp packaging/sms.conf.example dist/windows/sms.conf.example
+	rm -f dist/sms-agent_$(PKG_VERSION)_windows_amd64.zip
+	cd dist/windows && zip -q -X ../sms-agent_$(PKG_VERSION)_windows_amd64.zip sms-agent.exe README.txt sms.conf.example
+	rm -rf dist/windows
+	@ls -l dist
+
 clean:
-	rm -rf bin
+	rm -rf bin dist

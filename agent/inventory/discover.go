@@ -26,6 +26,10 @@ type Options struct {
 	Devices []string
 	// CommandTimeout bounds each external command (blkid, lvm, btrfs). 0: 10s.
 	CommandTimeout time.Duration
+	// MountTable is the mountinfo file to read ("": /proc/self/mountinfo). The service
+	// names /proc/1/mountinfo when systemd gave it a mount namespace of its own, so that
+	// its sandbox's mounts do not appear in the inventory (docs/service.md).
+	MountTable string
 }
 
 // ErrNoSuchDevice: a device named in Options.Devices is not a disk on the host.
@@ -57,7 +61,7 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 
 	// The mount table is small: read it first, then statfs in the helper child while
 	// sysfs is walked and filesystems are probed.
-	mis, mountErr := mounts.Read(h.FS)
+	mis, mountErr := mounts.ReadTable(h.FS, opt.MountTable)
 	if mountErr != nil {
 		d.warn("mounts", mountErr)
 	}

@@ -269,9 +269,14 @@ func (c *Client) WithRetry(ctx context.Context, what string, op func(ctx context
 		}
 		wait = time.Duration(float64(wait) * (0.5 + rand.Float64())) // ±50 % jitter
 		if after > 0 {
-			wait = after
-			if wait > p.MaxWait {
+			if after > p.MaxWait {
 				return fmt.Errorf("%s: %w: the service asks to wait %v (Retry-After), more than the %v allowed: %w", what, ErrGaveUp, after, p.MaxWait, err)
+			}
+			// At least what the service asks, plus up to half of it again: clients
+			// told the same Retry-After (a rate limit's) do not all come back at once.
+			wait = after + time.Duration(float64(after)*0.5*rand.Float64())
+			if wait > p.MaxWait {
+				wait = p.MaxWait
 			}
 		}
 		if c.Now().Add(wait).After(deadline) {
@@ -463,4 +468,19 @@ func (c *Client) post(ctx context.Context, path string, body any) (string, error
 		return "", fmt.Errorf("POST %s: the answer has no id", path)
 	}
 	return out.ID, nil
+}
+
+// Source is GET /v3/sources/{id}, typed (state, connected, checks).
+func (c *Client) Source(ctx context.Context, id string) (*SourceServer, error) {
+	var out SourceServer
+	return &out, c.get(ctx, "/v3/sources/"+url.PathEscape(id), nil, &out)
+}
+
+// UpdateDiskInfo is PUT /v3/sources/{id}/diskinfo, retried like a GET: it replaces the
+// layout as a whole, so repeating it is harmless.
+func (c *Client) UpdateDiskInfo(ctx context.Context, id string, body *DiskInfo) error {
+	path := "/v3/sources/" + url.PathEscape(id) + "/diskinfo"
+	return c.WithRetry(ctx, "PUT "+path, func(ctx context.Context) error {
+		return c.Do(ctx, Call{Method: http.MethodPut, Path: path, Body: body}, nil)
+	})
 }

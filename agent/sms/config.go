@@ -15,67 +15,39 @@ import (
 	"github.com/sms-agent/sms-agent/platform"
 )
 
-// ConfigFile is a parsed config file: the value of each key and the line it is on.
-type ConfigFile struct {
-	Path   string // "" when parsed from a reader
-	Values map[string]string
-	Lines  map[string]int
+// ConfigEntry is one `key = value` line of the config file.
+type ConfigEntry struct {
+	Key, Value string
+	Line       int
 }
 
-// ConfigError is a mistake in a config file: the file, the line (0: the file as a
-// whole), the key when known, and what is wrong. It never holds a value (values may
-// be secrets).
-type ConfigError struct {
-	Path string
+// ConfigProblem is what is wrong with one line (Line 0: the file as a whole). Its
+// message names the key, never the value (values may be secrets).
+type ConfigProblem struct {
 	Line int
 	Key  string
-	Err  error
+	Msg  string
 }
 
-// Error reads "/etc/sms-agent/sms.conf:3: priority: want an integer from 0 to 65535".
-func (e *ConfigError) Error() string {
-	var b strings.Builder
-	switch {
-	case e.Path != "" && e.Line > 0:
-		fmt.Fprintf(&b, "%s:%d: ", e.Path, e.Line)
-	case e.Path != "":
-		b.WriteString(e.Path + ": ")
-	case e.Line > 0:
-		fmt.Fprintf(&b, "line %d: ", e.Line)
+func (p ConfigProblem) Error() string {
+	if p.Line == 0 {
+		return p.Msg
 	}
-	if e.Key != "" {
-		b.WriteString(e.Key + ": ")
+	if p.Key != "" {
+		return fmt.Sprintf("config line %d: %s: %s", p.Line, p.Key, p.Msg)
 	}
-	b.WriteString(e.Err.Error())
-	return b.String()
+	return fmt.Sprintf("config line %d: %s", p.Line, p.Msg)
 }
 
-func (e *ConfigError) Unwrap() error { return e.Err }
-
-// Errorf returns a ConfigError at the line of key (which need not be set).
-func (c *ConfigFile) Errorf(key, format string, args ...any) error {
-	return &ConfigError{Path: c.Path, Line: c.Lines[key], Key: key, Err: fmt.Errorf(format, args...)}
-}
-
-// ParseConfig reads the agent's config file: one `key = value` per line, `#` starts a
-// comment line, blank lines are ignored, a value may be wrapped in double quotes.
-// Keys are lower-case [a-z0-9_]. A repeated key, or half of a credential pair (ak
-// without sk, iam_user without iam_password), is an error. Errors (*ConfigError) name
-// the line and the key, never the value (values may be secrets).
-func ParseConfig(r io.Reader) (map[string]string, error) {
-	c, err := parseConfig(r, "")
-	if err != nil {
-		return nil, err
-	}
-	return c.Values, nil
-}
-
-func parseConfig(r io.Reader, path string) (*ConfigFile, error) {
+// ParseConfigEntries reads the agent's config file: one `key = value` per line, `#`
+// starts a comment line, blank lines are ignored, a value may be wrapped in double
+// quotes. Keys are lower-case [a-z0-9_]; a repeated key is a problem. Every bad line is
+// reported (config check lists them all); the entries are the good lines, in order.
+func ParseConfigEntries(r io.Reader) ([]ConfigEntry, []ConfigProblem) {
 	keyRE := regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
-	c := &ConfigFile{Path: path, Values: map[string]string{}, Lines: map[string]int{}}
-	fail := func(line int, key, msg string) error {
-		return &ConfigError{Path: path, Line: line, Key: key, Err: errors.New(msg)}
-	}
+	var out []ConfigEntry
+	var probs []ConfigProblem
+	seen := map[string]int{}
 	sc := bufio.NewScanner(io.LimitReader(r, 1<<20))
 	sc.Buffer(make([]byte, 64<<10), 64<<10)
 	n := 0
@@ -90,29 +62,149 @@ func parseConfig(r io.Reader, path string) (*ConfigFile, error) {
 		}
 		k, v, ok := strings.Cut(line, "=")
 		if !ok {
-			return nil, fail(n, "", "want key = value")
+			probs = append(probs, ConfigProblem{Line: n, Msg: "want key = value"})
+			continue
 		}
 		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
 		if !keyRE.MatchString(k) {
-			return nil, fail(n, "", "bad key (want lower-case letters, digits, _)")
+			probs = append(probs, ConfigProblem{Line: n, Msg: "bad key (want lower-case letters, digits, _)"})
+			continue
 		}
 		if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
 			v = v[1 : len(v)-1]
 		} else if strings.HasPrefix(v, `"`) {
-			return nil, fail(n, k, "unterminated quote")
+			probs = append(probs, ConfigProblem{Line: n, Key: k, Msg: "unterminated quote"})
+			continue
 		}
-		if _, dup := c.Values[k]; dup {
-			return nil, fail(n, k, fmt.Sprintf("set twice (first on line %d)", c.Lines[k]))
+		if first, dup := seen[k]; dup {
+			probs = append(probs, ConfigProblem{Line: n, Key: k, Msg: fmt.Sprintf("set twice (first on line %d)", first)})
+			continue
 		}
-		c.Values[k], c.Lines[k] = v, n
+		seen[k] = n
+		out = append(out, ConfigEntry{Key: k, Value: v, Line: n})
 	}
 	if err := sc.Err(); err != nil {
-		return nil, &ConfigError{Path: path, Line: n + 1, Err: err}
+		probs = append(probs, ConfigProblem{Line: n + 1, Msg: err.Error()})
+	}
+	return out, probs
+}
+
+// ParseConfig is ParseConfigEntries as a map; the first problem is the error.
+func ParseConfig(r io.Reader) (map[string]string, error) {
+	entries, probs := ParseConfigEntries(r)
+	if len(probs) > 0 {
+		return nil, probs[0]
+	}
+	out := make(map[string]string, len(entries))
+	for _, e := range entries {
+		out[e.Key] = e.Value
+	}
+	return out, nil
+}
+
+// ErrConfigPermissions: the config file may hold secrets and is readable by others.
+var ErrConfigPermissions = errors.New("config file must be private")
+
+// ConfigFile is a parsed config file: the value of each key and the line it is on.
+type ConfigFile struct {
+	Path   string
+	Values map[string]string
+	Lines  map[string]int
+}
+
+// ConfigError is a mistake in a config file: the file, the line (0: the file as a
+// whole), the key when known, and what is wrong. It never holds a value (values may
+// be secrets).
+type ConfigError struct {
+	Path string
+	Line int
+	Key  string
+	Err  error
+}
+
+// Error reads "/etc/sms-agent/sms.conf:3: priority: want an integer from 0 to 65535",
+// like the lines of `config check`.
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Path)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	b.WriteString(": ")
+	if e.Key != "" {
+		b.WriteString(e.Key + ": ")
+	}
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// Errorf returns a ConfigError at the line of key (which need not be set).
+func (c *ConfigFile) Errorf(key, format string, args ...any) error {
+	return &ConfigError{Path: c.Path, Line: c.Lines[key], Key: key, Err: fmt.Errorf(format, args...)}
+}
+
+// LoadConfig reads and parses the config file at path (see ReadConfigFile). Every
+// error is a *ConfigError naming the file and, when it is about a line, the line and
+// the key: the first problem of ParseConfigEntries, or half a credential pair (ak
+// without sk, iam_user without iam_password), found here rather than when the
+// credentials are used, where the line is no longer known.
+func LoadConfig(path string, euid int) (*ConfigFile, error) {
+	b, err := ReadConfigFile(path, euid)
+	if err != nil {
+		return nil, err
+	}
+	entries, probs := ParseConfigEntries(bytes.NewReader(b))
+	if len(probs) > 0 {
+		p := probs[0]
+		return nil, &ConfigError{Path: path, Line: p.Line, Key: p.Key, Err: errors.New(p.Msg)}
+	}
+	c := &ConfigFile{Path: path, Values: map[string]string{}, Lines: map[string]int{}}
+	for _, e := range entries {
+		c.Values[e.Key], c.Lines[e.Key] = e.Value, e.Line
 	}
 	if set, missing := halfPair(c.Values); set != "" {
 		return nil, c.Errorf(set, "set without %s (both or neither)", missing)
 	}
 	return c, nil
+}
+
+// LoadConfigFile is LoadConfig returning only the values.
+func LoadConfigFile(path string, euid int) (map[string]string, error) {
+	c, err := LoadConfig(path, euid)
+	if err != nil {
+		return nil, err
+	}
+	return c.Values, nil
+}
+
+// ReadConfigFile returns the bytes of the config file at path (at most 1 MiB),
+// refusing it unless it is a regular file only its owner (euid) can read or write
+// (mode 0600 or stricter; on Windows the mode is not checked). A directory or a named
+// pipe is refused without being opened. Errors are *ConfigError naming the file.
+func ReadConfigFile(path string, euid int) ([]byte, error) {
+	fail := func(err error) ([]byte, error) { return nil, &ConfigError{Path: path, Err: err} }
+	f, err := platform.OpenRegular(path)
+	if errors.Is(err, platform.ErrNotRegular) {
+		return fail(fmt.Errorf("not a config file: %w", err))
+	}
+	if err != nil {
+		return fail(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fail(err)
+	}
+	if err := checkPrivate(fi, euid); err != nil {
+		return fail(err)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	if err != nil {
+		return fail(err)
+	}
+	return b, nil
 }
 
 // halfPair returns a credential key set without its partner, and the partner.
@@ -128,42 +220,15 @@ func halfPair(cfg map[string]string) (set, missing string) {
 	return "", ""
 }
 
-// ErrConfigPermissions: the config file may hold secrets and is readable by others.
-var ErrConfigPermissions = errors.New("config file must be private")
-
-// ReadConfigFile reads and parses path, refusing it unless it is a regular file only
-// its owner (euid) can read or write (mode 0600 or stricter; on Windows the mode is
-// not checked). Every error names the file, and the line when there is one.
-func ReadConfigFile(path string, euid int) (*ConfigFile, error) {
-	f, err := platform.OpenRegular(path)
-	if errors.Is(err, platform.ErrNotRegular) {
-		err = fmt.Errorf("not a config file: %w", err)
+// Redact replaces every secret (of 4 characters or more) in s with ***: a last guard
+// for messages and log lines, which are built without secrets in the first place.
+func Redact(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if len(sec) >= 4 {
+			s = strings.ReplaceAll(s, sec, "***")
+		}
 	}
-	if err != nil {
-		return nil, &ConfigError{Path: path, Err: err}
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, &ConfigError{Path: path, Err: err}
-	}
-	if err := checkPrivate(fi, euid); err != nil {
-		return nil, &ConfigError{Path: path, Err: err}
-	}
-	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
-	if err != nil {
-		return nil, &ConfigError{Path: path, Err: err}
-	}
-	return parseConfig(bytes.NewReader(b), path)
-}
-
-// LoadConfigFile is ReadConfigFile returning only the values.
-func LoadConfigFile(path string, euid int) (map[string]string, error) {
-	c, err := ReadConfigFile(path, euid)
-	if err != nil {
-		return nil, err
-	}
-	return c.Values, nil
+	return s
 }
 
 // Secret config keys: never printed.

@@ -13,22 +13,20 @@ import (
 )
 
 func TestParseConfig(t *testing.T) {
-	got, err := ParseConfig(strings.NewReader("\ufeff# comment\n\nregion = ap-southeast-3\nak = k\n  sk=\"a = b # c\"  \nproxy=http://p:3128\nempty =\n"))
+	got, err := ParseConfig(strings.NewReader("\ufeff# comment\n\nregion = ap-southeast-3\n  sk=\"a = b # c\"  \nproxy=http://p:3128\nempty =\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"region": "ap-southeast-3", "ak": "k", "sk": "a = b # c", "proxy": "http://p:3128", "empty": ""}
+	want := map[string]string{"region": "ap-southeast-3", "sk": "a = b # c", "proxy": "http://p:3128", "empty": ""}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
 	for in, wantErr := range map[string]string{
-		"region\n":                       "line 1: want key = value",
-		"Region = x\n":                   "line 1: bad key (want lower-case letters, digits, _)",
-		"a = 1\na = 2\n":                 "line 2: a: set twice (first on line 1)",
-		"sk = \"SECRETVALUE\n":           "line 1: sk: unterminated quote",
-		"# x\n\nk-ey = SECRETVALUE":      "line 3: bad key (want lower-case letters, digits, _)",
-		"region = x\nak = SECRETVALUE\n": "line 2: ak: set without sk (both or neither)",
-		"iam_password = SECRETVALUE\n":   "line 1: iam_password: set without iam_user (both or neither)",
+		"region\n":                  "config line 1: want key = value",
+		"Region = x\n":              "config line 1: bad key (want lower-case letters, digits, _)",
+		"a = 1\na = 2\n":            "config line 2: a: set twice (first on line 1)",
+		"sk = \"SECRETVALUE\n":      "config line 1: sk: unterminated quote",
+		"# x\n\nk-ey = SECRETVALUE": "config line 3: bad key (want lower-case letters, digits, _)",
 	} {
 		_, err := ParseConfig(strings.NewReader(in))
 		if err == nil || err.Error() != wantErr {
@@ -37,6 +35,35 @@ func TestParseConfig(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "SECRETVALUE") {
 			t.Errorf("%q: value in error", in)
 		}
+	}
+}
+
+func TestParseConfigEntriesListsEveryProblem(t *testing.T) {
+	in := "region = ap-southeast-3\nbroken line\nak = \"SECRETVALUE\nregion = x\nBad = 1\nretries = 3\n"
+	entries, probs := ParseConfigEntries(strings.NewReader(in))
+	var got []string
+	for _, p := range probs {
+		got = append(got, p.Error())
+	}
+	want := []string{
+		"config line 2: want key = value",
+		"config line 3: ak: unterminated quote",
+		"config line 4: region: set twice (first on line 1)",
+		"config line 5: bad key (want lower-case letters, digits, _)",
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(entries) != 2 || entries[0] != (ConfigEntry{Key: "region", Value: "ap-southeast-3", Line: 1}) ||
+		entries[1] != (ConfigEntry{Key: "retries", Value: "3", Line: 6}) {
+		t.Errorf("entries %+v", entries)
+	}
+}
+
+func TestRedact(t *testing.T) {
+	got := Redact("ak AKVALUE1 sk SKVALUE2 abc", []string{"AKVALUE1", "SKVALUE2", "abc"})
+	if got != "ak *** sk *** abc" {
+		t.Errorf("got %q", got)
 	}
 }
 
@@ -64,19 +91,28 @@ func FuzzParseConfig(f *testing.F) {
 }
 
 // Every error of a config file names the file, and the line when there is one.
-func TestReadConfigFileErrors(t *testing.T) {
+// Every error of a config file names the file, and the line and key when there is
+// one; half a credential pair is found with its line.
+func TestLoadConfigErrors(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "sms.conf")
-	os.WriteFile(p, []byte("# c\nregion = x\nregion = y\n"), 0o600)
-	_, err := ReadConfigFile(p, os.Geteuid())
-	var ce *ConfigError
-	if !errors.As(err, &ce) || err.Error() != p+":3: region: set twice (first on line 2)" {
-		t.Errorf("err %v", err)
+	for content, want := range map[string]string{
+		"# c\nregion = x\nregion = y\n":  p + ":3: region: set twice (first on line 2)",
+		"region = x\nak = SECRETVALUE\n": p + ":2: ak: set without sk (both or neither)",
+		"iam_password = SECRETVALUE\n":   p + ":1: iam_password: set without iam_user (both or neither)",
+		"region = x\n\nwhat\n":           p + ":3: want key = value",
+	} {
+		os.WriteFile(p, []byte(content), 0o600)
+		_, err := LoadConfig(p, os.Geteuid())
+		var ce *ConfigError
+		if !errors.As(err, &ce) || err.Error() != want {
+			t.Errorf("%q: err %v; want %s", content, err, want)
+		}
 	}
-	if _, err := ReadConfigFile(dir, os.Geteuid()); err == nil || err.Error() != dir+": not a config file: it is a directory" {
+	if _, err := LoadConfig(dir, os.Geteuid()); err == nil || err.Error() != dir+": not a config file: it is a directory" {
 		t.Errorf("directory: %v", err)
 	}
-	if _, err := ReadConfigFile(filepath.Join(dir, "missing"), os.Geteuid()); !errors.Is(err, os.ErrNotExist) || !strings.HasPrefix(err.Error(), filepath.Join(dir, "missing")+": ") {
+	if _, err := LoadConfig(filepath.Join(dir, "missing"), os.Geteuid()); !errors.Is(err, os.ErrNotExist) || err.Error() != filepath.Join(dir, "missing")+": no such file or directory" {
 		t.Errorf("missing: %v", err)
 	}
 	c := &ConfigFile{Path: p, Lines: map[string]int{"priority": 7}}

@@ -263,3 +263,20 @@ type ListTasksResponse struct {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// DiskInfo is the body of PUT /v3/sources/{id}/diskinfo: the source's disk layout,
+// replacing the one registered. Note "volumegroups" without the underscore the
+// registration body has. SMS honours it only while the source is "waiting".
+type DiskInfo struct {
+	Disks        []ServerDisk      `json:"disks"`
+	VolumeGroups []VolumeGroups    `json:"volumegroups"`
+	BtrfsList    []BtrfsFileSystem `json:"btrfs_list"`
+}
+
+// DiskInfoOf is the disk layout of a registration body.
+func DiskInfoOf(b *PostSourceServerBody) *DiskInfo {
+	return &DiskInfo{Disks: b.Disks, VolumeGroups: b.VolumeGroups, BtrfsList: b.BtrfsList}
+}
+
+// SourceWaiting is the state in which a source takes new disk info and a new task.
+const SourceWaiting = "waiting"

@@ -2,7 +2,9 @@
 // for tests and rehearsals (cmd/sms-fake). It validates request bodies strictly
 // against the documented schemas (an unknown field is an error), verifies AK/SK
 // signatures and IAM tokens, stores sources and tasks, and injects faults on demand:
-// error statuses, 429 with Retry-After, slow answers and dropped connections.
+// error statuses, 429 with Retry-After, slow answers and dropped connections. A rate
+// limit answers 429 past a number of requests per second, as the API gateway does, and
+// Stats reports the request rate seen.
 package smsfake
 
 import (
@@ -33,6 +35,12 @@ type Config struct {
 	ClockOffset   time.Duration // the fake's clock is the real one plus this
 	MaxSkew       time.Duration // X-Sdk-Date tolerance (default 15 min)
 	Admin         bool          // serve /_fake/ (fault injection and state over HTTP)
+	// SourceState is the state of a newly registered source (default "waiting"; SMS
+	// takes disk info and tasks only then). SetSourceState changes it.
+	SourceState string
+	// RateLimit answers 429 (APIGW.0308, Retry-After: 1) to the SMS requests past this
+	// many in one second; 0 is no limit. IAM and /_fake/ are not limited.
+	RateLimit int
 }
 
 // Fault is an injected failure for the next Times requests matching Method and Path
@@ -50,9 +58,14 @@ type Fault struct {
 
 // Source and Task are what the fake stores.
 type Source struct {
-	ID   string          `json:"id"`
-	Name string          `json:"name"`
-	Body json.RawMessage `json:"body"`
+	ID    string          `json:"id"`
+	Name  string          `json:"name"`
+	State string          `json:"state"`
+	Body  json.RawMessage `json:"body"`
+	// DiskInfo is the last PUT /v3/sources/{id}/diskinfo body (nil: none); DiskInfoPuts
+	// counts them.
+	DiskInfo     json.RawMessage `json:"diskinfo,omitempty"`
+	DiskInfoPuts int             `json:"diskinfo_puts"`
 }
 
 // Task is a created task.
@@ -79,6 +92,24 @@ type Server struct {
 	faults  []Fault
 	reqs    []Request
 	n       int
+	// rate limiting and statistics: requests in the current second, the peak, 429s
+	second    int64
+	inSecond  int
+	peak      int
+	total     int
+	limited   int
+	perSecond map[int64]int
+}
+
+// Stats is what the fake saw of the SMS requests (IAM and /_fake/ not counted).
+type Stats struct {
+	Requests    int `json:"requests"`      // every SMS request, 429s included
+	Limited     int `json:"limited"`       // answered 429 by the rate limit
+	PeakPerSec  int `json:"peak_per_sec"`  // most requests within one wall-clock second
+	BusySeconds int `json:"busy_seconds"`  // seconds with at least one request
+	Sources     int `json:"sources"`       // registered
+	Tasks       int `json:"tasks"`         // created
+	DiskInfo    int `json:"diskinfo_puts"` // PUT /v3/sources/{id}/diskinfo accepted
 }
 
 // New returns a fake with cfg.
@@ -92,7 +123,56 @@ func New(cfg Config) *Server {
 	if cfg.IAMDomain == "" {
 		cfg.IAMDomain = cfg.IAMUser
 	}
-	return &Server{cfg: cfg, tokens: map[string]time.Time{}}
+	if cfg.SourceState == "" {
+		cfg.SourceState = sms.SourceWaiting
+	}
+	return &Server{cfg: cfg, tokens: map[string]time.Time{}, perSecond: map[int64]int{}}
+}
+
+// SetSourceState sets the state of the source id; false when there is no such source.
+func (s *Server) SetSourceState(id, state string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.sources {
+		if s.sources[i].ID == id {
+			s.sources[i].State = state
+			return true
+		}
+	}
+	return false
+}
+
+// Stats returns the request statistics and what is stored.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := Stats{Requests: s.total, Limited: s.limited, PeakPerSec: s.peak, BusySeconds: len(s.perSecond),
+		Sources: len(s.sources), Tasks: len(s.tasks)}
+	for _, src := range s.sources {
+		st.DiskInfo += src.DiskInfoPuts
+	}
+	return st
+}
+
+// count records an SMS request and reports whether the rate limit lets it through.
+func (s *Server) count() bool {
+	now := time.Now().Unix()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now != s.second {
+		s.second, s.inSecond = now, 0
+	}
+	s.inSecond++
+	s.total++
+	s.perSecond[now]++
+	if s.inSecond > s.peak {
+		s.peak = s.inSecond
+	}
+	if s.cfg.RateLimit > 0 && s.inSecond > s.cfg.RateLimit {
+		s.limited++
+		return false
+	}
+	return true
 }
 
 func (s *Server) now() time.Time { return time.Now().Add(s.cfg.ClockOffset) }
@@ -136,6 +216,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v3/sources", s.authed(s.listSources))
 	mux.HandleFunc("POST /v3/sources", s.authed(s.createSource))
 	mux.HandleFunc("GET /v3/sources/{id}", s.authed(s.getSource))
+	mux.HandleFunc("PUT /v3/sources/{id}/diskinfo", s.authed(s.putDiskInfo))
 	mux.HandleFunc("GET /v3/tasks", s.authed(s.listTasks))
 	mux.HandleFunc("POST /v3/tasks", s.authed(s.createTask))
 	mux.HandleFunc("GET /v3/tasks/{id}", s.authed(s.getTask))
@@ -150,7 +231,21 @@ func (s *Server) Handler() http.Handler {
 			w.WriteHeader(http.StatusNoContent)
 		})
 		mux.HandleFunc("GET /_fake/state", func(w http.ResponseWriter, _ *http.Request) {
-			writeJSON(w, 200, map[string]any{"sources": s.Sources(), "tasks": s.Tasks()})
+			writeJSON(w, 200, map[string]any{"sources": s.Sources(), "tasks": s.Tasks(), "stats": s.Stats()})
+		})
+		mux.HandleFunc("POST /_fake/sources/{id}/state", func(w http.ResponseWriter, r *http.Request) {
+			var v struct {
+				State string `json:"state"`
+			}
+			if err := json.NewDecoder(r.Body).Decode(&v); err != nil || v.State == "" {
+				http.Error(w, `want {"state":"..."}`, http.StatusBadRequest)
+				return
+			}
+			if !s.SetSourceState(r.PathValue("id"), v.State) {
+				http.Error(w, "no such source", http.StatusNotFound)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
 		})
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -158,6 +253,11 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("X-Request-Id", s.newID("req"))
 		if strings.HasPrefix(r.URL.Path, "/_fake/") {
 			mux.ServeHTTP(w, r)
+			return
+		}
+		if r.URL.Path != "/v3/auth/tokens" && !s.count() {
+			w.Header().Set("Retry-After", "1")
+			gatewayError(w, http.StatusTooManyRequests, "APIGW.0308", "The throttling threshold has been reached")
 			return
 		}
 		if f, ok := s.takeFault(r); ok {
@@ -414,7 +514,7 @@ func (s *Server) createSource(w http.ResponseWriter, _ *http.Request, body []byt
 		smsError(w, 400, "SMS.0009", "invalid request body: "+strings.Join(problems, "; "))
 		return
 	}
-	src := Source{ID: s.newID(""), Name: m["name"].(string), Body: body}
+	src := Source{ID: s.newID(""), Name: m["name"].(string), State: s.cfg.SourceState, Body: body}
 	s.mu.Lock()
 	s.sources = append(s.sources, src)
 	s.mu.Unlock()
@@ -426,7 +526,7 @@ func (s *Server) listSources(w http.ResponseWriter, r *http.Request, _ []byte) {
 	out := []map[string]any{}
 	for _, src := range s.Sources() {
 		if name == "" || strings.Contains(src.Name, name) { // SMS matches names fuzzily
-			out = append(out, map[string]any{"id": src.ID, "name": src.Name, "state": "unavailable", "connected": false})
+			out = append(out, map[string]any{"id": src.ID, "name": src.Name, "state": src.State, "connected": false})
 		}
 	}
 	writeJSON(w, 200, map[string]any{"count": len(out), "source_servers": out})
@@ -437,10 +537,34 @@ func (s *Server) getSource(w http.ResponseWriter, r *http.Request, _ []byte) {
 		if src.ID == r.PathValue("id") {
 			var m map[string]any
 			_ = json.Unmarshal(src.Body, &m)
-			m["id"], m["state"], m["connected"] = src.ID, "unavailable", false
+			m["id"], m["state"], m["connected"] = src.ID, src.State, false
 			writeJSON(w, 200, m)
 			return
 		}
+	}
+	smsError(w, 404, "SMS.1808", "the source server does not exist")
+}
+
+// putDiskInfo replaces a source's disk info; SMS takes it only in the waiting state.
+func (s *Server) putDiskInfo(w http.ResponseWriter, r *http.Request, body []byte) {
+	if _, ok := decodeStrict(w, body, diskInfoSchema()); !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.sources {
+		src := &s.sources[i]
+		if src.ID != r.PathValue("id") {
+			continue
+		}
+		if src.State != sms.SourceWaiting {
+			// The code is the fake's: the documentation names none for this case.
+			smsError(w, 400, "SMS.1812", "the source server is "+src.State+", not waiting: its disk info cannot be changed")
+			return
+		}
+		src.DiskInfo, src.DiskInfoPuts = append(json.RawMessage(nil), body...), src.DiskInfoPuts+1
+		w.WriteHeader(http.StatusOK)
+		return
 	}
 	smsError(w, 404, "SMS.1808", "the source server does not exist")
 }

@@ -234,3 +234,66 @@ func TestAdminFaults(t *testing.T) {
 		t.Errorf("faults = %+v", f.faults)
 	}
 }
+
+func TestDiskInfoOnlyWhileWaiting(t *testing.T) {
+	f, srv := start(t, Config{AK: testAK, SK: testSK, ProjectID: testProject})
+	c := newClient(t, srv, aksk())
+	ctx := context.Background()
+	body := source("web-9")
+	id, _, err := c.EnsureSource(ctx, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Source(ctx, id)
+	if err != nil || got.State != sms.SourceWaiting || got.Name != "web-9" {
+		t.Fatalf("source %+v, %v; want web-9 waiting", got, err)
+	}
+	info := sms.DiskInfoOf(body)
+	info.Disks = append(info.Disks, sms.ServerDisk{Name: "/dev/vdb", DeviceUse: "NORMAL", Size: 2 << 30, PhysicalVolumes: []sms.PhysicalVolume{}})
+	if err := c.UpdateDiskInfo(ctx, id, info); err != nil {
+		t.Fatal(err)
+	}
+	src := f.Sources()[0]
+	if src.DiskInfoPuts != 1 || !strings.Contains(string(src.DiskInfo), `"volumegroups":[]`) || !strings.Contains(string(src.DiskInfo), `/dev/vdb`) {
+		t.Errorf("stored diskinfo %s (%d puts)", src.DiskInfo, src.DiskInfoPuts)
+	}
+	f.SetSourceState(id, "replicate")
+	err = c.UpdateDiskInfo(ctx, id, info)
+	var ae *sms.APIError
+	if !errors.As(err, &ae) || ae.Status != 400 || !strings.Contains(ae.Message, "not waiting") {
+		t.Errorf("PUT while replicating: %v; want a 400 saying not waiting", err)
+	}
+	// The body is checked against PutDiskInfoReq: volume_groups (with _) is unknown there.
+	rawErr := c.Do(ctx, sms.Call{Method: http.MethodPut, Path: "/v3/sources/" + id + "/diskinfo",
+		Body: map[string]any{"disks": []any{}, "volume_groups": []any{}}}, nil)
+	if rawErr == nil || !strings.Contains(rawErr.Error(), "volume_groups: unknown field") {
+		t.Errorf("volume_groups accepted: %v", rawErr)
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	f, srv := start(t, Config{AK: testAK, SK: testSK, ProjectID: testProject, RateLimit: 3})
+	c := newClient(t, srv, aksk())
+	c.Retry.Attempts = 1
+	ctx := context.Background()
+	var limited int
+	for i := 0; i < 6; i++ {
+		_, err := c.ListSources(ctx, "")
+		var ae *sms.APIError
+		if errors.As(err, &ae) && ae.Status == 429 {
+			limited++
+			if ae.RetryAfter != time.Second {
+				t.Errorf("Retry-After %v; want 1s", ae.RetryAfter)
+			}
+		}
+	}
+	st := f.Stats()
+	// Six requests within (at most) two wall-clock seconds with a limit of 3 per second:
+	// at least 0 and at most 3 are refused, and the counts must agree.
+	if st.Requests != 6 || st.Limited != limited || st.PeakPerSec > 6 || st.PeakPerSec < 3 {
+		t.Errorf("stats %+v, client saw %d 429s", st, limited)
+	}
+	if st.BusySeconds == 1 && limited != 3 {
+		t.Errorf("6 requests in one second, limit 3: %d refused; want 3", limited)
+	}
+}

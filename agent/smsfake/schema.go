@@ -105,6 +105,31 @@ func postTaskSchema() schema {
 }
 
 func postSourceSchema() schema {
+	s := schema{
+		"name": {kind: kString, req: true, minLen: 1, maxLen: 64}, "ip": str(false, 0), "ipv6": str(false, 0),
+		"hostname": str(false, 0), "os_type": enum(true, "LINUX", "WINDOWS"), "os_version": {kind: kString, req: true, minLen: 1},
+		"firmware": enum(false, "BIOS", "UEFI"), "cpu_quantity": num(false, 2147483647), "memory": num(false, i64),
+		"disks": arr(false, 50, serverDiskSchema()), "volume_groups": arr(false, 0, volumeGroupsSchema()),
+		"btrfs_list": arr(false, 0, btrfsSchema()), "networks": arr(true, 0, networkSchema()),
+		"agent_version": {kind: kString, req: true, minLen: 1}, "kernel_version": str(false, 0),
+		"has_rsync": boolean(), "has_tc": boolean(), "paravirtualization": boolean(), "raw_devices": str(false, 0),
+		"boot_loader": enum(false, "GRUB", "LILO"), "driver_files": boolean(), "system_services": boolean(),
+		"account_rights": boolean(), "system_dir": str(false, 0),
+		"platform": enum(false, "hw", "ali", "aws", "azure", "gcp", "tencent", "vmware", "hyperv", "other", "default"),
+	}
+	return s
+}
+
+// diskInfoSchema is PUT /v3/sources/{id}/diskinfo (PutDiskInfoReq): "volumegroups"
+// has no underscore there.
+func diskInfoSchema() schema {
+	return schema{
+		"disks": arr(true, 50, serverDiskSchema()), "volumegroups": arr(false, 0, volumeGroupsSchema()),
+		"btrfs_list": arr(false, 0, btrfsSchema()),
+	}
+}
+
+func serverDiskSchema() schema {
 	pv := schema{
 		"device_use": enum(false, "NORMAL", "OS", "BOOT", "VOLUME_GROUP", "BTRFS"), "file_system": str(false, 0),
 		"index": num(false, 2147483647), "mount_point": str(false, 0), "name": str(false, 0), "size": num(false, i64),
@@ -117,23 +142,14 @@ func postSourceSchema() schema {
 		"size":       num(true, i64), "used_size": num(true, i64), "physical_volumes": arr(true, 0, pv),
 		"os_disk": boolean(), "relation_name": str(false, 0), "inode_size": num(false, 2147483647),
 	}
-	nw := schema{
+	return disk
+}
+
+func networkSchema() schema {
+	return schema{
 		"name": str(true, 0), "ip": str(true, 0), "ipv6": str(false, 0), "netmask": str(true, 0),
 		"gateway": str(true, 0), "mtu": num(false, 2147483647), "mac": str(true, 0), "id": str(false, 0),
 	}
-	s := schema{
-		"name": {kind: kString, req: true, minLen: 1, maxLen: 64}, "ip": str(false, 0), "ipv6": str(false, 0),
-		"hostname": str(false, 0), "os_type": enum(true, "LINUX", "WINDOWS"), "os_version": {kind: kString, req: true, minLen: 1},
-		"firmware": enum(false, "BIOS", "UEFI"), "cpu_quantity": num(false, 2147483647), "memory": num(false, i64),
-		"disks": arr(false, 50, disk), "volume_groups": arr(false, 0, volumeGroupsSchema()),
-		"btrfs_list": arr(false, 0, btrfsSchema()), "networks": arr(true, 0, nw),
-		"agent_version": {kind: kString, req: true, minLen: 1}, "kernel_version": str(false, 0),
-		"has_rsync": boolean(), "has_tc": boolean(), "paravirtualization": boolean(), "raw_devices": str(false, 0),
-		"boot_loader": enum(false, "GRUB", "LILO"), "driver_files": boolean(), "system_services": boolean(),
-		"account_rights": boolean(), "system_dir": str(false, 0),
-		"platform": enum(false, "hw", "ali", "aws", "azure", "gcp", "tencent", "vmware", "hyperv", "other", "default"),
-	}
-	return s
 }
 
 // validate checks v (decoded with UseNumber) against s; it returns every problem.

@@ -69,6 +69,10 @@ type subcommand struct {
 	run     func(ctx context.Context, a *app, args []string) int
 	hidden  bool
 	group   bool // takes a subcommand of its own (source register)
+	// ownSignals, when it says yes for the command's arguments, leaves SIGINT and
+	// SIGTERM to the command (service run: the service manager's stop, with its own
+	// grace period and exit status): its context is cancelled, nothing more.
+	ownSignals func(args []string) bool
 }
 
 func subcommands() []subcommand {
@@ -79,6 +83,9 @@ func subcommands() []subcommand {
 		{name: "plan", summary: "the target layout task create would send, disk by disk, with source, used and target sizes", run: runPlan},
 		{name: "source", summary: "register this host with SMS (source register|show)", run: runSource, group: true},
 		{name: "task", summary: "create and inspect SMS migration tasks (task create|show|list)", run: runTask, group: true},
+		{name: "service", summary: "run as a system service (service install|uninstall|start|stop|restart|status|run)", run: runService, group: true,
+			ownSignals: func(args []string) bool { return len(args) > 0 && args[0] == "run" }},
+		{name: "config", summary: "check the config file (config check)", run: runConfig, group: true},
 		{name: "version", summary: "print the agent's version", run: runVersion},
 		{name: "__statfs", hidden: true, run: runStatfsHelper},
 	}

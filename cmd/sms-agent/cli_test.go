@@ -192,7 +192,7 @@ func TestCLIBadInput(t *testing.T) {
 	}
 	see := func(cmd string) string { return "; see 'sms-agent " + cmd + " --help'" }
 	cases := []cliCase{
-		{[]string{}, 2, "want a command (discover, capture, check, plan, source, task, version); see 'sms-agent help'"},
+		{[]string{}, 2, "want a command (discover, capture, check, plan, source, task, service, config, version); see 'sms-agent help'"},
 		{[]string{"bogus"}, 2, `unknown command "bogus"; see 'sms-agent help'`},
 		{[]string{"task"}, 2, "task: want a subcommand: create, show or list; see 'sms-agent task --help'"},
 		{[]string{"source", "nope"}, 2, `source: unknown subcommand "nope" (want register or show); see 'sms-agent source --help'`},

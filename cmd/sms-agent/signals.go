@@ -30,6 +30,17 @@ func commandName(args []string) string {
 	return ""
 }
 
+// ownsSignals reports whether the command args run handles SIGINT and SIGTERM itself
+// (subcommand.ownSignals).
+func ownsSignals(args []string) bool {
+	for _, sc := range subcommands() {
+		if len(args) > 0 && sc.name == args[0] && sc.ownSignals != nil {
+			return sc.ownSignals(args[1:])
+		}
+	}
+	return false
+}
+
 // outputGate passes writes through until it is closed, then drops them: an interrupted
 // command's output is cut off this way, so that what its cancellation makes it say (a
 // cancelled context, the last network error) is not printed.
@@ -51,11 +62,22 @@ func (g *outputGate) Write(p []byte) (int, error) {
 const interruptGrace = 500 * time.Millisecond
 
 // runInterruptible runs the command and stops it when a signal arrives on sigs
-// (SIGINT, SIGTERM): its context is cancelled and its output cut off; once it has
+// (SIGINT, SIGTERM) — unless it handles them itself (ownsSignals: then its context is
+// cancelled and it ends as it sees fit): its context is cancelled and its output cut off; once it has
 // returned, or after interruptGrace (at once on a second signal), the temporary files
 // it has not removed are removed, one line says it was interrupted, and the exit code
 // is 128 + the signal number (130 for SIGINT, 143 for SIGTERM).
 func (a *app) runInterruptible(args []string, sigs <-chan os.Signal) int {
+	if ownsSignals(args) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() {
+			if _, ok := <-sigs; ok {
+				cancel()
+			}
+		}()
+		return run(ctx, a, args)
+	}
 	stderr := a.Stderr
 	out, errOut := &outputGate{w: a.Stdout}, &outputGate{w: a.Stderr}
 	a.Stdout, a.Stderr = out, errOut

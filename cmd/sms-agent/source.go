@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sms-agent/sms-agent/agent/check"
+	"github.com/sms-agent/sms-agent/agent/daemon"
 	"github.com/sms-agent/sms-agent/agent/inventory"
 	"github.com/sms-agent/sms-agent/agent/sms"
 	"github.com/sms-agent/sms-agent/platform"
@@ -35,6 +36,9 @@ func configKeys() map[string]bool {
 		keys[k] = true
 	}
 	for _, k := range sms.CredentialKeys() {
+		keys[k] = true
+	}
+	for _, k := range daemon.Keys() {
 		keys[k] = true
 	}
 	return keys
@@ -78,18 +82,10 @@ func (o *smsOptions) registerConfig(fs *flag.FlagSet) {
 // command line, through the flags' own checks. A bad file or value is an error
 // naming the file and the line (*sms.ConfigError): a usage error, exit 2.
 func (o *smsOptions) load(a *app, fs *flag.FlagSet) error {
-	path := o.config
-	if path == "" {
-		path = strings.TrimSpace(a.Getenv("SMS_AGENT_CONFIG"))
-	}
-	if path == "" {
-		if _, err := os.Lstat(defaultConfigPath); err == nil {
-			path = defaultConfigPath
-		}
-	}
+	path := a.configPath(o.config)
 	o.cfg = &sms.ConfigFile{Values: map[string]string{}, Lines: map[string]int{}}
 	if path != "" {
-		cfg, err := sms.ReadConfigFile(path, a.Euid)
+		cfg, err := sms.LoadConfig(path, a.Euid)
 		if err != nil {
 			return err
 		}
@@ -170,7 +166,7 @@ func (o *smsOptions) client(a *app) (*sms.Client, sms.Credentials, error) {
 		return nil, creds, err
 	}
 	c.Logf = func(format string, args ...any) {
-		fmt.Fprintln(a.Stderr, redact("warning: "+fmt.Sprintf(format, args...), creds.Secrets()))
+		fmt.Fprintln(a.Stderr, sms.Redact("warning: "+fmt.Sprintf(format, args...), creds.Secrets()))
 	}
 	switch creds.Kind() {
 	case "AK/SK", "temporary AK/SK":
@@ -206,19 +202,9 @@ func firstEnv(a *app, keys ...string) string {
 	return ""
 }
 
-// redact replaces every secret in s: a last guard, the messages are built without them.
-func redact(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, "***")
-		}
-	}
-	return s
-}
-
 // fail prints err as one line and returns exitFailure.
 func fail(a *app, creds sms.Credentials, cmd string, err error) int {
-	a.errorf("%s", redact(cmd+": "+err.Error(), creds.Secrets()))
+	a.errorf("%s", sms.Redact(cmd+": "+err.Error(), creds.Secrets()))
 	return exitFailure
 }
 
@@ -227,6 +213,9 @@ func fail(a *app, creds sms.Credentials, cmd string, err error) int {
 type hostInput struct {
 	hostOptions
 	exclude, facts string
+	// mountTable is the mountinfo file discovery reads ("": its own); the service
+	// sets it (hostMountTable).
+	mountTable string
 }
 
 func (h *hostInput) register(fs *flag.FlagSet) {
@@ -264,7 +253,7 @@ func (h *hostInput) load(ctx context.Context, a *app, wantFacts bool) (*inventor
 		return nil, facts, nil, err
 	}
 	defer done()
-	inv, err := inventory.Discover(ctx, host, inventory.Options{Devices: h.deviceList(), CommandTimeout: h.commandTimeout})
+	inv, err := inventory.Discover(ctx, host, inventory.Options{Devices: h.deviceList(), CommandTimeout: h.commandTimeout, MountTable: h.mountTable})
 	if err != nil {
 		return nil, facts, nil, err
 	}

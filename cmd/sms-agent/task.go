@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"regexp"
 	"strings"
 
 	checks "github.com/sms-agent/sms-agent/agent/check"
+	"github.com/sms-agent/sms-agent/agent/inventory"
 	"github.com/sms-agent/sms-agent/agent/sms"
 	"github.com/sms-agent/sms-agent/platform"
 )
@@ -38,19 +40,15 @@ type taskFlags struct {
 	priority                                                        *int64
 	diskIDs                                                         map[string]string
 	syncing, startTarget, usePublicIP, useIPv6                      optBool
+	plan                                                            planFlags
 	dry, force                                                      bool
 }
 
-func runTaskCreate(ctx context.Context, a *app, args []string) int {
-	var o smsOptions
-	var in hostInput
-	var pf planFlags
-	var f taskFlags
-	fs := newFlagSet(a, "task create", "task create [--dry-run] [--force] [--shrink] [flags]")
-	o.register(fs)
-	in.register(fs)
-	pf.register(fs)
+// register adds task create's own flags and the plan's (--type, --shrink,
+// --headroom); their config keys are in keyOf. The service reads the same keys.
+func (f *taskFlags) register(fs *flag.FlagSet, o *smsOptions) {
 	o.keyOf = map[string]string{"name": "task_name", "source-name": "name"}
+	f.plan.register(fs)
 	fs.StringVar(&f.name, "name", "", "task name (config key task_name; default the source's name)")
 	fs.StringVar(&f.sourceName, "source-name", "", "name of the source to register or find (config key name; default the hostname)")
 	fs.StringVar(&f.projectName, "project-name", "", "project name (default the region)")
@@ -65,72 +63,56 @@ func runTaskCreate(ctx context.Context, a *app, args []string) int {
 	fs.Var(&f.startTarget, "start-target-server", "start the target VM after migration (SMS default true)")
 	fs.Var(&f.usePublicIP, "use-public-ip", "migrate over a public IP (SMS default true)")
 	fs.Var(&f.useIPv6, "use-ipv6", "migrate over IPv6")
-	fs.BoolVar(&f.dry, "dry-run", false, "print the JSON body that would be sent; no network call (needs --source-id)")
-	fs.BoolVar(&f.force, "force", false, "send even when a check says ERROR (each thing the target will lack is printed)")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
-	}
-	if err := o.load(a, fs); err != nil {
-		return configError(fs, err)
-	}
-	if f.dry && f.sourceID == "" {
-		return usageError(fs, "--dry-run makes no network call, so it needs --source-id")
-	}
+}
+
+// check refuses what needs no inventory to be found wrong: a missing region or
+// project, a plan option, an IP of the other family than --use-ipv6 says (the flags'
+// own values are checked as they are set). It returns the priority and disk ids.
+func (f *taskFlags) check(o *smsOptions) (*int64, map[string]string, error) {
 	if o.region == "" {
-		return usageError(fs, "--region is required (region_name and region_id of the task)")
+		return nil, nil, errors.New("--region is required (region_name and region_id of the task)")
 	}
 	if o.projectID == "" {
-		return usageError(fs, "--project-id is required (or project_id, or HUAWEICLOUD_SDK_PROJECT_ID)")
+		return nil, nil, errors.New("--project-id is required (or project_id, or HUAWEICLOUD_SDK_PROJECT_ID)")
 	}
-	opt, err := pf.options(in.exclude)
-	if err != nil {
-		return usageError(fs, err.Error())
+	if _, err := f.plan.options(""); err != nil {
+		return nil, nil, err
 	}
 	if ip := f.migrationIP; ip != "" {
 		v6 := strings.Contains(ip, ":")
-		if want := f.useIPv6.v != nil && *f.useIPv6.v; v6 != want {
-			if v6 {
-				return usageError(fs, "--migration-ip "+ip+" is an IPv6 address: add --use-ipv6")
-			}
-			return usageError(fs, "--migration-ip "+ip+" is an IPv4 address, but --use-ipv6 is set")
+		if want := f.useIPv6.v != nil && *f.useIPv6.v; v6 && !want {
+			return nil, nil, fmt.Errorf("--migration-ip %s is an IPv6 address: add --use-ipv6", ip)
+		} else if !v6 && want {
+			return nil, nil, fmt.Errorf("--migration-ip %s is an IPv4 address, but --use-ipv6 is set", ip)
 		}
 	}
+	return f.priority, f.diskIDs, nil
+}
 
-	// The host facts are read even with --source-id: the checks need them.
-	inv, facts, warns, err := in.load(ctx, a, true)
+// sourceNameOf is the name the source is registered (or found) under.
+func (f *taskFlags) sourceNameOf(inv *inventory.Inventory) string {
+	if f.sourceName != "" {
+		return f.sourceName
+	}
+	return inv.Host.Hostname
+}
+
+// buildTask builds and validates the task body of the plan for sourceID ("" when the
+// source is registered next: the body is validated with a placeholder id).
+func (f *taskFlags) buildTask(o *smsOptions, p *sms.Plan, sourceID string) (*sms.PostTask, error) {
+	priority, diskIDs, err := f.check(o)
 	if err != nil {
-		printWarnings(a, warns)
-		return failf(fs, err)
+		return nil, err
 	}
-	plan, err := sms.BuildPlan(inv, opt)
-	if err != nil {
-		printWarnings(a, warns)
-		return usageError(fs, err.Error())
-	}
-	warns = append(warns, plan.Warnings...)
-	srcName := f.sourceName
-	if srcName == "" {
-		srcName = inv.Host.Hostname
-	}
-	needSource := f.sourceID == ""
-	var srcBody *sms.PostSourceServerBody
-	if needSource {
-		var w []string
-		srcBody, w, err = buildSourceBody(a, plan, facts, srcName)
-		warns = append(warns, w...)
-		if err != nil {
-			printWarnings(a, warns)
-			return fail(a, sms.Credentials{}, "task create", err)
-		}
-	}
+	inv := p.Inv
+	srcName := f.sourceNameOf(inv)
 	targetName := f.targetName
 	if targetName == "" {
 		targetName = srcName
 	}
-	ts, err := sms.BuildTargetServer(plan, sms.TargetOptions{Name: targetName, VMID: f.targetVMID, DiskIDs: f.diskIDs})
+	ts, err := sms.BuildTargetServer(p, sms.TargetOptions{Name: targetName, VMID: f.targetVMID, DiskIDs: diskIDs})
 	if err != nil {
-		printWarnings(a, warns)
-		return fail(a, sms.Credentials{}, "task create", err)
+		return nil, err
 	}
 	osType := inv.Host.OSType
 	if osType == "" {
@@ -145,9 +127,9 @@ func runTaskCreate(ctx context.Context, a *app, args []string) int {
 		taskName = defaultTaskName(srcName)
 	}
 	body := &sms.PostTask{
-		Name: taskName, Type: opt.Type, OSType: osType, SourceServer: sms.SourceServerByTask{ID: f.sourceID},
+		Name: taskName, Type: f.plan.typ, OSType: osType, SourceServer: sms.SourceServerByTask{ID: sourceID},
 		TargetServer: ts, MigrationIP: f.migrationIP, RegionName: o.region, RegionID: o.region,
-		ProjectName: projectName, ProjectID: o.projectID, Priority: f.priority, VMTemplateID: f.templateID,
+		ProjectName: projectName, ProjectID: o.projectID, Priority: priority, VMTemplateID: f.templateID,
 		StartTargetServer: f.startTarget.v, UsePublicIP: f.usePublicIP.v, UseIPv6: f.useIPv6.v, Syncing: f.syncing.v,
 	}
 	if f.targetVMID != "" {
@@ -157,11 +139,62 @@ func runTaskCreate(ctx context.Context, a *app, args []string) int {
 	if check.SourceServer.ID == "" {
 		check.SourceServer.ID = "(registered next)"
 	}
-	if err := sms.ValidatePostTask(&check); err != nil {
+	return body, sms.ValidatePostTask(&check)
+}
+
+func runTaskCreate(ctx context.Context, a *app, args []string) int {
+	var o smsOptions
+	var in hostInput
+	var f taskFlags
+	fs := newFlagSet(a, "task create", "task create [--dry-run] [--force] [--shrink] [flags]")
+	o.register(fs)
+	in.register(fs)
+	f.register(fs, &o)
+	fs.BoolVar(&f.dry, "dry-run", false, "print the JSON body that would be sent; no network call (needs --source-id)")
+	fs.BoolVar(&f.force, "force", false, "send even when a check says ERROR (each thing the target will lack is printed)")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if err := o.load(a, fs); err != nil {
+		return configError(fs, err)
+	}
+	if f.dry && f.sourceID == "" {
+		return usageError(fs, "--dry-run makes no network call, so it needs --source-id")
+	}
+	if _, _, err := f.check(&o); err != nil {
+		return usageError(fs, err.Error())
+	}
+	opt, _ := f.plan.options(in.exclude)
+
+	// The host facts are read even with --source-id: the checks need them.
+	inv, facts, warns, err := in.load(ctx, a, true)
+	if err != nil {
 		printWarnings(a, warns)
+		return failf(fs, err)
+	}
+	plan, err := sms.BuildPlan(inv, opt)
+	if err != nil {
+		printWarnings(a, warns)
+		return usageError(fs, err.Error())
+	}
+	warns = append(warns, plan.Warnings...)
+	srcName := f.sourceNameOf(inv)
+	needSource := f.sourceID == ""
+	var srcBody *sms.PostSourceServerBody
+	if needSource {
+		var w []string
+		srcBody, w, err = buildSourceBody(a, plan, facts, srcName)
+		warns = append(warns, w...)
+		if err != nil {
+			printWarnings(a, warns)
+			return fail(a, sms.Credentials{}, "task create", err)
+		}
+	}
+	body, err := f.buildTask(&o, plan, f.sourceID)
+	printWarnings(a, warns)
+	if err != nil {
 		return fail(a, sms.Credentials{}, "task create", err)
 	}
-	printWarnings(a, warns)
 	var clock *checks.Clock
 	if !f.dry {
 		clock = readClock(ctx, a, &o)

@@ -51,7 +51,18 @@ var ErrFormat = errors.New("malformed mount table")
 // Read reads the host's mount table: /proc/self/mountinfo, falling back to
 // /proc/self/mounts and /proc/mounts (which lack device numbers and roots).
 func Read(fsys platform.FS) ([]MountInfo, error) {
-	b, err := fsys.ReadFile("/proc/self/mountinfo")
+	return ReadTable(fsys, "")
+}
+
+// ReadTable is Read with another mountinfo file first: /proc/1/mountinfo, the mount
+// table of the host's init, for a process in a mount namespace of its own (a service
+// under systemd's ProtectSystem, ProtectHome or PrivateTmp sees extra mounts in its
+// own). "" is /proc/self/mountinfo.
+func ReadTable(fsys platform.FS, mountinfo string) ([]MountInfo, error) {
+	if mountinfo == "" {
+		mountinfo = "/proc/self/mountinfo"
+	}
+	b, err := fsys.ReadFile(mountinfo)
 	if err == nil {
 		return ParseMountInfo(b)
 	}

@@ -3,12 +3,15 @@ package mounts
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/sms-agent/sms-agent/platform"
 )
 
 func readTestdata(t testing.TB, p string) []byte {
@@ -262,5 +265,28 @@ func TestUsageFromStatfs(t *testing.T) {
 		Inodes: 16777216, InodesFree: 16364513, BlockSize: 4096, Blocks: 66053021}
 	if u != want {
 		t.Errorf("got %+v; want %+v", u, want)
+	}
+}
+
+func TestReadTableReadsTheNamedTable(t *testing.T) {
+	dir := t.TempDir()
+	self := "21 1 8:1 / / rw - ext4 /dev/sda1 rw\n30 21 8:1 /usr /usr ro - ext4 /dev/sda1 rw\n"
+	init := "21 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+	for p, c := range map[string]string{"proc/self/mountinfo": self, "proc/1/mountinfo": init} {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fsys := platform.NewFS(dir)
+	own, err := ReadTable(fsys, "")
+	if err != nil || len(own) != 2 {
+		t.Fatalf("own table: %d entries, %v", len(own), err)
+	}
+	host, err := ReadTable(fsys, "/proc/1/mountinfo")
+	if err != nil || len(host) != 1 || host[0].MountPoint != "/" {
+		t.Fatalf("init's table: %+v, %v", host, err)
 	}
 }
