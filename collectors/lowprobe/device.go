@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"sync"
 )
 
 // Device is what the prober reads: a block device, an image file, or a capture of one.
@@ -82,9 +83,10 @@ type Extent struct {
 // (nothing past the device size, no empty reads), the bytes every parser looked at
 // (recorded, so that a capture holds exactly them), and the count of device reads.
 type reader struct {
-	src  source
-	size int64
-	seen []span // [off, off+n) the parsers asked for, in order
+	src    source
+	size   int64
+	record bool
+	seen   []span // when recording: [off, off+n) the parsers asked for, in order
 }
 
 // span is a range a parser looked at; masked, when it was only compared with magic
@@ -115,7 +117,9 @@ func (r *reader) get(off, n int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.seen = append(r.seen, span{off: off, n: n})
+	if r.record {
+		r.seen = append(r.seen, span{off: off, n: n})
+	}
 	return b, nil
 }
 
@@ -133,21 +137,37 @@ func (r *reader) match(off int64, magics ...string) (bool, error) {
 	}
 	for _, m := range magics {
 		if string(b) == m {
-			r.seen = append(r.seen, span{off: off, n: n})
+			if r.record {
+				r.seen = append(r.seen, span{off: off, n: n})
+			}
 			return true, nil
 		}
 	}
-	r.seen = append(r.seen, span{off: off, n: n, masked: true})
+	if r.record {
+		r.seen = append(r.seen, span{off: off, n: n, masked: true})
+	}
 	return false, nil
 }
 
 // devSource reads a Device in aligned windows and keeps them: the parsers' many small
-// reads (a magic here, a header there) cost a few device reads.
+// reads (a magic here, a header there) cost a few device reads. Window buffers come
+// from a pool and go back to it when the probe is done (release).
 type devSource struct {
 	dev   Device
 	size  int64
 	wins  []Extent
 	reads int
+	bufs  []*[window]byte
+}
+
+var windowPool = sync.Pool{New: func() any { return new([window]byte) }}
+
+// release returns the window buffers to the pool; the source must not be used again.
+func (d *devSource) release() {
+	for _, b := range d.bufs {
+		windowPool.Put(b)
+	}
+	d.bufs, d.wins = nil, nil
 }
 
 func (d *devSource) bytes(off, n int64) ([]byte, error) {
@@ -180,7 +200,15 @@ func (d *devSource) read(off, n int64) ([]byte, error) {
 		return nil, fmt.Errorf("read %d bytes at %d: %w (limit %d)", n, off, ErrTooManyReads, MaxReads)
 	}
 	d.reads++
-	b := make([]byte, n)
+	var b []byte
+	if n <= window {
+		buf := windowPool.Get().(*[window]byte)
+		d.bufs = append(d.bufs, buf)
+		b = buf[:n]
+		clear(b)
+	} else {
+		b = make([]byte, n)
+	}
 	got, err := d.dev.ReadAt(b, off)
 	if got == len(b) {
 		return b, nil

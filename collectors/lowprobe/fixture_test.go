@@ -229,6 +229,7 @@ func (fx *fixture) replay() (map[string]*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", d.name, err)
 		}
+		t.Record = true
 		if d.disk != "" {
 			tab, ok := tables[d.disk]
 			if !ok {

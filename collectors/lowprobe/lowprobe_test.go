@@ -78,24 +78,21 @@ func TestFixtures(t *testing.T) {
 // checkCaptureIsExact: what the replay read is the fixture's capture, no more.
 func checkCaptureIsExact(t *testing.T, d *fixtureDevice, res *Result, fx *fixture) {
 	t.Helper()
-	c, err := res.Capture()
-	if err != nil {
-		t.Fatalf("%s: capture: %v", d.name, err)
+	c := res.Capture
+	if c == nil {
+		t.Fatalf("%s: no capture", d.name)
 	}
 	if c.Kind != d.capture.Kind || c.Size != d.capture.Size {
 		t.Errorf("%s: capture of a %s of %d bytes, fixture %s of %d", d.name, c.Kind, c.Size, d.capture.Kind, d.capture.Size)
 	}
 	if k, _ := ParseKind(c.Kind); k != Partition {
 		tgt, _ := d.capture.Target()
+		tgt.Record = true
 		tab, err := ReadTable(tgt)
 		if err != nil {
 			t.Fatal(err)
 		}
-		tc, err := tab.Capture()
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.Merge(tc)
+		c.Merge(tab.Capture)
 	}
 	if c.Bytes() != d.capture.Bytes() || !sameExtents(c.Extents, d.capture.Extents) {
 		t.Errorf("%s: the replay read %d bytes in %d extents, the fixture holds %d in %d", d.name, c.Bytes(), len(c.Extents), d.capture.Bytes(), len(d.capture.Extents))
@@ -131,13 +128,13 @@ func TestFixtureFormatRoundTrip(t *testing.T) {
 	}
 }
 
-// strictDev is a sparse device of size bytes (head at 0, tail at the end, zeros
-// between) that fails the test on any read outside it and counts reads.
+// strictDev is a sparse device of size bytes (zeros but for its extents) that fails
+// the test on any read outside it and counts reads.
 type strictDev struct {
-	t          testing.TB
-	head, tail []byte
-	size       int64
-	reads      int
+	t     testing.TB
+	ext   []Extent
+	size  int64
+	reads int
 }
 
 func (d *strictDev) ReadAt(p []byte, off int64) (int, error) {
@@ -147,37 +144,37 @@ func (d *strictDev) ReadAt(p []byte, off int64) (int, error) {
 		return 0, errors.New("outside the device")
 	}
 	clear(p)
-	for i := range p {
-		o := off + int64(i)
-		if o < int64(len(d.head)) {
-			p[i] = d.head[o]
+	end := off + int64(len(p))
+	for _, e := range d.ext {
+		eend := e.Off + int64(len(e.Data))
+		if e.Off >= end || eend <= off {
+			continue
 		}
-		if ts := d.size - int64(len(d.tail)); o >= ts {
-			p[i] = d.tail[o-ts]
-		}
+		from, to := max(e.Off, off), min(eend, end)
+		copy(p[from-off:to-off], e.Data[from-e.Off:to-e.Off])
 	}
 	return len(p), nil
 }
 
-// dense renders a capture into head and tail bytes (at most limit bytes each) of a
-// sparse device: what a fuzz seed can hold.
-func dense(c *Capture, limit int64) (head, tail []byte) {
+// nonZero is the capture's extents without the zero bytes, which a sparse device
+// has anyway.
+func nonZero(c *Capture) []Extent {
+	var out []Extent
 	for _, e := range c.Extents {
-		end := e.Off + int64(len(e.Data))
-		if end <= limit {
-			if int64(len(head)) < end {
-				head = append(head, make([]byte, end-int64(len(head)))...)
+		for i := 0; i < len(e.Data); {
+			if e.Data[i] == 0 {
+				i++
+				continue
 			}
-			copy(head[e.Off:], e.Data)
-		} else if e.Off >= c.Size-limit {
-			ts := c.Size - limit
-			if tail == nil {
-				tail = make([]byte, limit)
+			j := i
+			for j < len(e.Data) && (e.Data[j] != 0 || (j+1 < len(e.Data) && e.Data[j+1] != 0)) {
+				j++
 			}
-			copy(tail[e.Off-ts:], e.Data)
+			out = append(out, Extent{e.Off + int64(i), e.Data[i:j]})
+			i = j
 		}
 	}
-	return head, tail
+	return out
 }
 
 // TestNeverPastTheEnd probes every fixture device rebuilt as a sparse device that
@@ -189,13 +186,15 @@ func TestNeverPastTheEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, d := range fx.devices {
-			head, tail := dense(d.capture, 1<<20)
 			k, _ := ParseKind(d.capture.Kind)
 			for _, size := range []int64{d.capture.Size, d.capture.Size / 2, 1 << 20, 1440 * 1024, 4096, 1025, 1024, 511, 0} {
-				dev := &strictDev{t: t, head: head, tail: tail, size: size}
-				if size < d.capture.Size {
-					dev.tail = nil
+				var ext []Extent
+				for _, e := range nonZero(d.capture) {
+					if e.Off+int64(len(e.Data)) <= size {
+						ext = append(ext, e)
+					}
 				}
+				dev := &strictDev{t: t, ext: ext, size: size}
 				tgt := Target{Dev: dev, Size: size, SectorSize: d.capture.SectorSize, Kind: k}
 				if _, err := Probe(tgt); err != nil {
 					t.Errorf("%s at %d bytes: %v", d.name, size, err)
@@ -277,15 +276,15 @@ func TestEBRChainLimit(t *testing.T) {
 	for i := int64(0); i < 150; i++ {
 		im.mbrEntry(100+i*2, 0, 0, 0x05, uint32(2+i*2), 2)
 	}
-	d := &strictDev{t: t, head: im.b, size: int64(len(im.b))}
-	tab, err := ReadTable(Target{Dev: d, Size: d.size, Kind: WholeDisk})
+	d := &strictDev{t: t, ext: []Extent{{0, im.b}}, size: int64(len(im.b))}
+	tab, err := ReadTable(Target{Dev: d, Size: d.size, Kind: WholeDisk, Record: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(tab.Parts) != 1 || tab.Reads > 4 {
 		t.Errorf("%d partitions, %d reads; want the extended one and a few reads", len(tab.Parts), tab.Reads)
 	}
-	c, _ := tab.Capture()
+	c := tab.Capture
 	last := c.Extents[len(c.Extents)-1]
 	if ebr := (last.Off>>9 - 100) / 2; ebr != 99 {
 		t.Errorf("the last EBR looked at is number %d, want 99 (the 100th)", ebr)
@@ -343,21 +342,20 @@ func TestMaskedBytes(t *testing.T) {
 	for i := 64 * 1024; i < 256*1024; i++ {
 		im.b[i] = 0xa5 // "file data" the xfs external log scan looks at
 	}
-	res, err := Probe(im.target(File))
+	tgt := im.target(File)
+	tgt.Record = true
+	res, err := Probe(tgt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := res.Capture()
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := res.Capture
 	for _, e := range c.Extents {
 		if !allZero(e.Data) {
 			t.Errorf("%d bytes at %d kept; only compared, they should be zeros", len(e.Data), e.Off)
 		}
 	}
-	tgt, _ := c.Target()
-	again, err := Probe(tgt)
+	rt, _ := c.Target()
+	again, err := Probe(rt)
 	if err != nil || again.Status != res.Status {
 		t.Errorf("replay: %v %v, live %v", again.Status, err, res.Status)
 	}

@@ -22,19 +22,10 @@ type Table struct {
 	// Broken, when not empty, says why libblkid fails to parse the table (so it
 	// reports no PART_ENTRY_* values for any partition of the disk).
 	Broken string
-	// Reads is how many device reads the parse took.
-	Reads int
-
-	rd *reader
-	t  Target
-}
-
-// Capture returns the bytes of the disk the parse looked at (see Result.Capture).
-func (t *Table) Capture() (*Capture, error) {
-	if t.rd == nil {
-		return nil, errors.New("no parse to capture")
-	}
-	return t.rd.capture(t.t)
+	// Reads is how many device reads the parse took; Capture, when the disk's
+	// Target.Record was set, the bytes it looked at (see Result.Capture).
+	Reads   int
+	Capture *Capture
 }
 
 // Part is one partition of a Table.
@@ -65,6 +56,7 @@ func ReadTable(disk Target) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer p.release()
 	tab, err := p.readTable()
 	if tab == nil {
 		tab = &Table{}
@@ -77,7 +69,14 @@ func ReadTable(disk Target) (*Table, error) {
 	case errors.As(err, &b):
 		tab, err = &Table{Broken: b.what}, nil
 	}
-	tab.Reads, tab.rd, tab.t = p.reads(), p.reader, disk
+	tab.Reads = p.reads()
+	if disk.Record {
+		c, cerr := p.capture(disk)
+		if err == nil {
+			err = cerr
+		}
+		tab.Capture = c
+	}
 	return tab, err
 }
 
@@ -527,7 +526,7 @@ func (p *prober) dosNested() error {
 		}
 		sub := &prober{t: p.t, sectorSize: p.sectorSize, binary: true, parent: &pt, parts: p.parts}
 		sub.t.Size = int64(size)
-		sub.reader = &reader{src: &offsetSource{p.reader, int64(off)}, size: int64(size)}
+		sub.reader = &reader{src: &offsetSource{p.reader, int64(off)}, size: int64(size)} // its reads are recorded by the disk's reader
 		if lbl.minsz > int64(size) {
 			continue
 		}

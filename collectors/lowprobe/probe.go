@@ -25,6 +25,8 @@ type Target struct {
 	// Entry finds a partition's entry in its disk's partition table, for the
 	// PART_ENTRY_* values (Kind Partition only; nil: none are reported).
 	Entry *EntryQuery
+	// Record asks for the Capture of what the probe read (Result.Capture).
+	Record bool
 
 	replay *Capture
 }
@@ -93,19 +95,10 @@ type Result struct {
 	Reason string
 	// Reads is how many reads of the device the probe took (0 for a replay).
 	Reads int
-
-	rd *reader
-	t  Target
-}
-
-// Capture returns the bytes the probe looked at, which replay (Capture.Target) to the
-// same result. Bytes that were only compared with magic strings they did not match
-// are kept as zeros.
-func (r *Result) Capture() (*Capture, error) {
-	if r.rd == nil {
-		return nil, errors.New("no probe to capture")
-	}
-	return r.rd.capture(r.t)
+	// Capture, when Target.Record was set, holds the bytes the probe looked at, which
+	// replay (Capture.Target) to the same result. Bytes that were only compared with
+	// magic strings they did not match are kept as zeros.
+	Capture *Capture
 }
 
 // Get returns the value of name ("" when absent).
@@ -249,7 +242,7 @@ func newProber(t Target) (*prober, error) {
 	if ss < 512 || ss > 65536 || !isPowerOf2(uint64(ss)) {
 		return nil, fmt.Errorf("sector size %d is not a power of two from 512 to 65536", ss)
 	}
-	p := &prober{t: t, sectorSize: ss, reader: &reader{size: t.Size}}
+	p := &prober{t: t, sectorSize: ss, reader: &reader{size: t.Size, record: t.Record}}
 	switch {
 	case t.replay != nil:
 		p.src = t.replay
@@ -264,6 +257,13 @@ func newProber(t Target) (*prober, error) {
 // clone is a fresh prober of the same device sharing its reads (blkid_clone_probe).
 func (p *prober) clone() *prober {
 	return &prober{reader: p.reader, t: p.t, sectorSize: p.sectorSize}
+}
+
+// release gives back the window buffers of a device read.
+func (p *prober) release() {
+	if d, ok := p.src.(*devSource); ok {
+		d.release()
+	}
 }
 
 func (p *prober) reads() int {
@@ -397,9 +397,17 @@ func Probe(t Target) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{rd: p.reader, t: t}
+	defer p.release()
+	res := &Result{}
 	status, err := p.safeprobe(res)
 	res.Reads = p.reads()
+	if t.Record {
+		c, cerr := p.capture(t)
+		if err == nil {
+			err = cerr
+		}
+		res.Capture = c
+	}
 	if err != nil {
 		return res, err
 	}
