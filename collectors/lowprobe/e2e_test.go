@@ -216,8 +216,8 @@ func fixtureHeader(tc e2eCase) []string {
 // fixture device. disk is the partition's disk (already probed), or nil.
 func checkDevice(t *testing.T, tc e2eCase, cwd, path string, disk *fixtureDevice) *fixtureDevice {
 	t.Helper()
-	tgt, f, table := liveTarget(t, filepath.Join(cwd, path))
-	defer f.Close()
+	tgt, done, table := liveTarget(t, filepath.Join(cwd, path))
+	defer done()
 	res, err := Probe(tgt)
 	if err != nil {
 		t.Fatalf("%s: Probe: %v", path, err)
@@ -226,17 +226,9 @@ func checkDevice(t *testing.T, tc e2eCase, cwd, path string, disk *fixtureDevice
 		t.Errorf("%s: %d device reads", path, res.Reads)
 	}
 	out, code := blkid(t, cwd, path)
-	c, err := res.Capture()
-	if err != nil {
-		t.Fatalf("%s: capture: %v", path, err)
-	}
-	d := &fixtureDevice{name: path, capture: c, blkidExit: code, blkid: lines(out), status: res.Status.String()}
+	d := &fixtureDevice{name: path, capture: res.Capture, blkidExit: code, blkid: lines(out), status: res.Status.String()}
 	if table != nil {
-		tc, err := table.Capture()
-		if err != nil {
-			t.Fatalf("%s: capture of the table parse: %v", path, err)
-		}
-		d.capture.Merge(tc)
+		d.capture.Merge(table.Capture)
 	}
 	if disk != nil {
 		d.disk, d.start, d.size, d.devno = disk.name, tgt.Entry.Start, tgt.Entry.Size, tgt.Entry.Disk
@@ -284,75 +276,22 @@ func checkReplay(t *testing.T, d *fixtureDevice, got *Result) {
 	}
 }
 
-// liveTarget opens a device or image read-only and describes it as discovery would:
-// size, logical sector size, kind, and for a partition its entry query (its disk's
-// table, sysfs start and size, the disk's major:minor).
-func liveTarget(t *testing.T, path string) (Target, *os.File, *Table) {
+// liveTarget opens a device or image as discovery would describe it (OpenDevice),
+// with the disk's or image's own table parse (recorded, for the fixture).
+func liveTarget(t *testing.T, path string) (Target, func() error, *Table) {
 	t.Helper()
-	f, err := os.Open(path)
+	tgt, done, err := OpenDevice(path, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := f.Stat()
-	if err != nil {
-		t.Fatal(err)
+	if tgt.Kind == Partition {
+		return tgt, done, nil
 	}
-	if st.Mode().IsRegular() {
-		tgt := Target{Dev: f, Size: st.Size(), Kind: File}
-		return tgt, f, readTable(t, tgt)
-	}
-	size, err := unix.IoctlGetUint64(int(f.Fd()), unix.BLKGETSIZE64)
-	if err != nil {
-		t.Fatalf("%s: BLKGETSIZE64: %v", path, err)
-	}
-	ss, err := unix.IoctlGetInt(int(f.Fd()), unix.BLKSSZGET)
-	if err != nil {
-		t.Fatalf("%s: BLKSSZGET: %v", path, err)
-	}
-	tgt := Target{Dev: f, Size: int64(size), SectorSize: ss, Kind: WholeDisk}
-	name := filepath.Base(path)
-	sys := "/sys/class/block/" + name
-	if _, err := os.Stat(sys + "/partition"); err != nil {
-		return tgt, f, readTable(t, tgt)
-	}
-	tgt.Kind = Partition
-	link, err := filepath.EvalSymlinks(sys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	disk := filepath.Base(filepath.Dir(link))
-	dt, df, _ := liveTarget(t, "/dev/"+disk)
-	defer df.Close()
-	tab, err := ReadTable(dt)
-	if err != nil {
-		t.Fatalf("%s: ReadTable: %v", disk, err)
-	}
-	tgt.Entry = &EntryQuery{Table: tab, Start: sysU64(t, sys+"/start"), Size: sysU64(t, sys+"/size"), Disk: readTrim(t, "/sys/class/block/"+disk+"/dev")}
-	return tgt, f, nil
-}
-
-func readTable(t *testing.T, tgt Target) *Table {
 	tab, err := ReadTable(tgt)
 	if err != nil {
-		t.Fatalf("ReadTable: %v", err)
+		t.Fatalf("%s: ReadTable: %v", path, err)
 	}
-	return tab
-}
-
-func readTrim(t *testing.T, p string) string {
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimSpace(string(b))
-}
-
-func sysU64(t *testing.T, p string) uint64 {
-	v, err := strconv.ParseUint(readTrim(t, p), 10, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
+	return tgt, done, tab
 }
 
 // blkid runs `blkid -c /dev/null -p -o export path` in cwd.
@@ -381,7 +320,7 @@ func lines(s string) []string {
 	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
 }
 
-func run(t *testing.T, env []string, argv ...string) string {
+func run(t testing.TB, env []string, argv ...string) string {
 	t.Helper()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(append(os.Environ(), "LC_ALL=C.UTF-8"), env...)
@@ -394,7 +333,7 @@ func run(t *testing.T, env []string, argv ...string) string {
 
 // attachLoop attaches img to a new loop device, adds its partitions, and detaches it
 // (with its partitions) when the test ends.
-func attachLoop(t *testing.T, img string, sector int) string {
+func attachLoop(t testing.TB, img string, sector int) string {
 	t.Helper()
 	args := []string{"losetup", "--find", "--show"}
 	if sector != 0 {
@@ -411,7 +350,7 @@ func attachLoop(t *testing.T, img string, sector int) string {
 	return dev
 }
 
-func partitionsOf(t *testing.T, dev string) []string {
+func partitionsOf(t testing.TB, dev string) []string {
 	name := filepath.Base(dev)
 	m, err := filepath.Glob("/sys/class/block/" + name + "/" + name + "p*")
 	if err != nil {
@@ -483,4 +422,48 @@ func startZFS(t *testing.T) {
 		}
 	}
 	t.Fatal("zfs-fuse did not answer within 20s")
+}
+
+var (
+	recordDevices = flag.String("record-devices", "", "TestRecordDevices: comma-separated devices to record (md-vm/record.sh)")
+	recordOut     = flag.String("record-out", "", "TestRecordDevices: the fixture file to write")
+	recordNote    = flag.String("record-note", "", "TestRecordDevices: the fixture's header, lines separated by |")
+)
+
+// TestRecordDevices compares devices made elsewhere (md-vm/record.sh builds md arrays in
+// a VM, this kernel having no md driver) with blkid and writes them as one fixture:
+// each disk, then its partitions. It does nothing without -record-devices.
+func TestRecordDevices(t *testing.T) {
+	if *recordDevices == "" {
+		t.Skip("-record-devices not set: run by md-vm/record.sh in its VM")
+	}
+	fx := &fixture{}
+	for _, l := range strings.Split(*recordNote, "|") {
+		fx.comments = append(fx.comments, "# "+l)
+	}
+	disks := map[string]*fixtureDevice{}
+	for _, dev := range strings.Split(*recordDevices, ",") {
+		var disk *fixtureDevice
+		if link, err := filepath.EvalSymlinks("/sys/class/block/" + filepath.Base(dev)); err == nil {
+			if _, err := os.Stat(link + "/partition"); err == nil {
+				disk = disks["/dev/"+filepath.Base(filepath.Dir(link))]
+				if disk == nil {
+					t.Fatalf("%s: its disk was not recorded before it", dev)
+				}
+			}
+		}
+		d := checkDevice(t, e2eCase{name: "record"}, "/", dev, disk)
+		disks[dev] = d
+		fx.devices = append(fx.devices, d)
+	}
+	got, err := fx.replay()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range fx.devices {
+		checkReplay(t, d, got[d.name])
+	}
+	if err := os.WriteFile(*recordOut, fx.format(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
