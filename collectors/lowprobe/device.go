@@ -55,7 +55,9 @@ func ParseKind(s string) (Kind, error) {
 const (
 	// MaxReads bounds the reads of one device per probe (Probe or ReadTable).
 	MaxReads = 96
-	// window is the alignment and minimum size of a read from the device.
+	// window is the alignment and minimum size of a read from the device; the two
+	// scans libblkid makes (the XFS external log in the first 256 KiB, ZFS
+	// uberblocks) are read in one piece each (reader.prefetch).
 	window = 64 << 10
 	// maxRequest bounds the bytes a parser looks at in one piece; the parsers look at
 	// structures field by field (the largest is a 16 KiB GPT entry array).
@@ -157,15 +159,62 @@ type devSource struct {
 	size  int64
 	wins  []Extent
 	reads int
-	bufs  []*[window]byte
+	bufs  []*[]byte
 }
 
-var windowPool = sync.Pool{New: func() any { return new([window]byte) }}
+// bufSizes are the size classes of pooled read buffers: a window, a ZFS uberblock
+// array, the XFS log scan. A process probing many devices reuses their memory.
+var (
+	bufSizes = [...]int64{window, 128 << 10, 256 << 10}
+	bufPools = [len(bufSizes)]sync.Pool{
+		{New: func() any { b := make([]byte, bufSizes[0]); return &b }},
+		{New: func() any { b := make([]byte, bufSizes[1]); return &b }},
+		{New: func() any { b := make([]byte, bufSizes[2]); return &b }},
+	}
+)
+
+// buffer returns a zeroed buffer of n bytes, pooled when n fits a size class.
+func (d *devSource) buffer(n int64) []byte {
+	for i, c := range bufSizes {
+		if n <= c {
+			bp := bufPools[i].Get().(*[]byte)
+			d.bufs = append(d.bufs, bp)
+			b := (*bp)[:n]
+			clear(b)
+			return b
+		}
+	}
+	return make([]byte, n)
+}
+
+// prefetch reads [off, off+n) in one device read, when the device has it and it is not
+// read yet: the area a scan is about to look at.
+func (r *reader) prefetch(off, n int64) error {
+	d, ok := r.src.(*devSource)
+	if !ok || !r.fits(off, n) {
+		return nil
+	}
+	for _, w := range d.wins {
+		if off >= w.Off && off+n <= w.Off+int64(len(w.Data)) {
+			return nil
+		}
+	}
+	b, err := d.read(off, n)
+	if err != nil {
+		return nil // the scan's own reads will fail or succeed piece by piece
+	}
+	d.wins = append(d.wins, Extent{off, b})
+	return nil
+}
 
 // release returns the window buffers to the pool; the source must not be used again.
 func (d *devSource) release() {
 	for _, b := range d.bufs {
-		windowPool.Put(b)
+		for i, c := range bufSizes {
+			if int64(cap(*b)) == c {
+				bufPools[i].Put(b)
+			}
+		}
 	}
 	d.bufs, d.wins = nil, nil
 }
@@ -200,15 +249,7 @@ func (d *devSource) read(off, n int64) ([]byte, error) {
 		return nil, fmt.Errorf("read %d bytes at %d: %w (limit %d)", n, off, ErrTooManyReads, MaxReads)
 	}
 	d.reads++
-	var b []byte
-	if n <= window {
-		buf := windowPool.Get().(*[window]byte)
-		d.bufs = append(d.bufs, buf)
-		b = buf[:n]
-		clear(b)
-	} else {
-		b = make([]byte, n)
-	}
+	b := d.buffer(n)
 	got, err := d.dev.ReadAt(b, off)
 	if got == len(b) {
 		return b, nil

@@ -40,6 +40,10 @@ func OpenDevice(path string, record bool) (t Target, done func() error, err erro
 	if st.Mode()&os.ModeDevice == 0 || st.Mode()&os.ModeCharDevice != 0 {
 		return Target{}, nil, fmt.Errorf("%s: not a block device or a regular file", path)
 	}
+	// No read-ahead, as blkid: the probe reads scattered windows, and read-ahead
+	// would read (and on an unmounted device, whose page cache goes with its last
+	// close, read again at every probe) several times more.
+	_ = unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_RANDOM)
 	size, err := unix.IoctlGetUint64(int(f.Fd()), unix.BLKGETSIZE64)
 	if err != nil {
 		return Target{}, nil, fmt.Errorf("%s: BLKGETSIZE64: %w", path, err)

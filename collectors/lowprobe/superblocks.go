@@ -355,6 +355,7 @@ func sniffXFSLog(p *prober) (bool, error) {
 	if !p.fits(0, 256*1024) {
 		return false, nil
 	}
+	_ = p.prefetch(0, 256*1024)
 	for i := int64(0); i < 512; i++ {
 		if xfs, err := p.match(i*512, "XFSB"); xfs || err != nil {
 			return false, err

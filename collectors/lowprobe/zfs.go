@@ -30,6 +30,7 @@ func probeZFS(p *prober, _ *magic) (bool, error) {
 		if label == nil {
 			return false, nil
 		}
+		_ = p.prefetch(off+zfsUberOff, zfsLabelSize-zfsUberOff)
 		for i := int64(0); i < 128; i++ {
 			if label.match(zfsUberOff+i*1024, "\x0c\xb1\xba\x00\x00\x00\x00\x00", "\x00\x00\x00\x00\x00\xba\xb1\x0c") {
 				found++
