@@ -456,10 +456,12 @@ func (d *Daemon) runChecks(ctx context.Context, log zerolog.Logger, s *Setup, p 
 	}
 	rs := s.RunChecks(ctx, p, facts)
 	for _, r := range rs {
-		switch r.Level {
-		case check.Error:
+		switch {
+		case r.Level == check.Error && !s.Settings.Force:
 			log.Error().Str("check", r.Check).Str("code", r.Code).Msg(r.String())
-		case check.Warn:
+		case r.Level == check.Error: // force = true: sent anyway, said as a warning
+			log.Warn().Str("check", r.Check).Str("code", r.Code).Bool("forced", true).Msg(r.String())
+		case r.Level == check.Warn:
 			log.Warn().Str("check", r.Check).Str("code", r.Code).Msg(r.String())
 		}
 	}

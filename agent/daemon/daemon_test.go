@@ -516,6 +516,9 @@ func TestDaemonCheckErrorsStopSMS(t *testing.T) {
 			if len(r.fake.Sources()) != 1 || len(r.fake.Tasks()) != 1 || st.LastCycle.CheckErrors != 1 {
 				t.Errorf("force: %d sources, %d tasks, %d check errors", len(r.fake.Sources()), len(r.fake.Tasks()), st.LastCycle.CheckErrors)
 			}
+			if !strings.Contains(r.log.String(), `"level":"warn","cycle":1,"check":"grub","code":"SMS.6562","forced":true`) {
+				t.Errorf("the forced ERROR is not logged as a warning:\n%s", r.log)
+			}
 			continue
 		}
 		if n := len(r.fake.Requests()); n != 0 || st.SourceID != "" || st.LastCycle.CheckErrors != 1 {

@@ -30,27 +30,12 @@ die() {
 t0=$(date +%s)
 lap() { echo "$(($(date +%s) - t0))s"; }
 
-tmp=$(mktemp -d /tmp/sms-vm.XXXXXX)
-chmod 0755 "$tmp"
-qpid=
-cleanup() {
-	if [ -n "$qpid" ]; then
-		kill "$qpid" 2>/dev/null || true
-		wait "$qpid" 2>/dev/null || true
-	fi
-	if [ -n "${KEEP:-}" ]; then
-		say "KEEP set: left $tmp"
-	else
-		rm -rf "$tmp"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=e2e/vm/lib.sh
+. "$here/lib.sh"
+vm_tmp sms-vm
 
 # --- host tools (only what is missing is installed)
 need=()
-have() { command -v "$1" >/dev/null 2>&1; }
-pkg_ok() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
 have qemu-system-x86_64 || need+=(qemu-system-x86)
 pkg_ok busybox-static || need+=(busybox-static)
 have lvm || need+=(lvm2)
@@ -64,36 +49,12 @@ have sfdisk || need+=(fdisk)
 { have depmod && have modprobe; } || need+=(kmod)
 have cpio || need+=(cpio)
 have go || die "needs go (to build the agent)"
-if ((${#need[@]})); then
-	say "installing ${need[*]}"
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+vm_install "${need[@]}"
 /bin/busybox --list >"$tmp/applets" && grep -qx modprobe "$tmp/applets" || die "/bin/busybox is not busybox-static's"
 ! ldd /bin/busybox >/dev/null 2>&1 || die "/bin/busybox is not static (install busybox-static)"
 
 # --- the kernel: Debian's package, extracted into the temp dir (never installed)
-kpkg=${KPKG:-}
-if [ -z "$kpkg" ]; then
-	kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
-	if [ -z "$kpkg" ]; then
-		apt-get update -qq
-		kpkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
-	fi
-fi
-[ -n "$kpkg" ] || die "cannot tell the current kernel package (apt-cache depends linux-image-amd64)"
-say "downloading $kpkg"
-mkdir -p "$tmp/kernel"
-(cd "$tmp/kernel" && apt-get download -qq -o APT::Sandbox::User=root "$kpkg")
-deb=$(ls "$tmp"/kernel/*.deb)
-kdeb_version=$(dpkg-deb -f "$deb" Version)
-kx=$tmp/kernel/x
-dpkg-deb -x "$deb" "$kx"
-rm -f "$deb"
-kver=$(ls "$kx/lib/modules")
-vmlinuz=$kx/boot/vmlinuz-$kver
-[ -f "$vmlinuz" ] || die "no $vmlinuz in $kpkg"
-depmod -b "$kx" "$kver"
+vm_kernel
 say "kernel $kver ($kdeb_version) extracted ($(lap))"
 
 # --- the agent, from this work tree (or from commit AGENT_REV)
@@ -120,20 +81,6 @@ cp /bin/busybox "$ir/bb/busybox"
 ln -s /bb/busybox "$ir/bb/sh"
 ln -s /bb/busybox "$ir/usr/sbin/modprobe" # the kernel's request_module runs /sbin/modprobe
 
-# copy_file PATH: the file (symlinks resolved) at the same path in the initramfs.
-copy_file() {
-	mkdir -p "$ir$(dirname "$1")"
-	cp -L "$1" "$ir$1"
-}
-# copy_bin PATH: the binary and every shared library ldd names.
-copy_bin() {
-	local f
-	[ -x "$1" ] || die "no $1 on this host"
-	copy_file "$1"
-	for f in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*'); do
-		[ -e "$ir$f" ] || copy_file "$f"
-	done
-}
 for b in /usr/sbin/lvm /usr/sbin/dmsetup /usr/sbin/blkid /usr/bin/lsblk /usr/bin/stat /usr/bin/df \
 	/usr/sbin/mke2fs /usr/sbin/mkfs.xfs /usr/sbin/sfdisk /usr/bin/partx /usr/sbin/cryptsetup \
 	/usr/sbin/pdata_tools; do
@@ -176,15 +123,8 @@ global {
 EOF
 # Modules, in load order; their dependencies come from modules.dep (busybox modprobe).
 modules="virtio_pci virtio_blk dm_mod dm_snapshot dm_thin_pool dm_mirror raid1 raid10 dm_raid dm_cache dm_cache_smq dm_crypt ecb xts algif_skcipher algif_hash ext4 xfs"
-for m in $modules; do
-	modprobe -d "$kx" -S "$kver" --show-depends "$m" | awk '$1 == "insmod" {print $2}'
-done | sort -u | while read -r ko; do
-	rel=${ko#"$kx"}
-	mkdir -p "$ir$(dirname "$rel")"
-	cp "$ko" "$ir$rel"
-done
-cp "$kx/lib/modules/$kver"/modules.{builtin,builtin.modinfo,order} "$ir/lib/modules/$kver/"
-depmod -b "$ir" "$kver"
+# shellcheck disable=SC2086
+vm_modules $modules
 echo "$modules" >"$ir/etc/vm-modules"
 (cd "$ir" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$tmp/initrd.gz"
 say "initramfs $(du -h "$tmp/initrd.gz" | cut -f1) built ($(lap))"
@@ -198,22 +138,12 @@ disk() { echo "-drive if=none,id=$1,file=$tmp/$2,format=raw,cache=$3 -device vir
 cpu=max
 [ "$ACCEL" = kvm ] && cpu=host
 say "booting the VM ($ACCEL; console below)"
-tvm=$(date +%s)
-: >"$tmp/console.log"
 # shellcheck disable=SC2046
-timeout "$TIMEOUT" qemu-system-x86_64 -machine q35 -accel "$ACCEL" -cpu "$cpu" -m 1024 -smp 2 \
+vm_boot "$TIMEOUT" -machine q35 -accel "$ACCEL" -cpu "$cpu" -m 1024 -smp 2 \
 	-nographic -no-reboot -nic none \
 	-kernel "$vmlinuz" -initrd "$tmp/initrd.gz" -append 'console=ttyS0 panic=-1 quiet' \
 	$(disk a vda.img unsafe smsvm-a) $(disk b vdb.img unsafe smsvm-b) $(disk c vdc.img unsafe smsvm-c) \
-	$(disk out out.img writeback smsvm-out) </dev/null >>"$tmp/console.log" 2>&1 &
-qpid=$! # timeout's: killing it (cleanup, on any exit) stops qemu too
-tail --pid="$qpid" -n +1 -f "$tmp/console.log" | sed -u 's/\r$//' >&2 &
-rc=0
-wait "$qpid" || rc=$?
-qpid=
-wait
-vm_secs=$(($(date +%s) - tvm))
-[ "$rc" = 0 ] || die "qemu exited $rc after ${vm_secs}s (124: timed out after ${TIMEOUT}s)"
+	$(disk out out.img writeback smsvm-out)
 say "VM ran ${vm_secs}s"
 
 # --- the results
