@@ -121,7 +121,7 @@ func replaceFile(ctx context.Context, target string, perm fs.FileMode, isNew boo
 		return err
 	}
 	if !isNew {
-		err = os.Rename(tmp, target)
+		err = renameReplace(tmp, target)
 	} else if err = renameNoReplace(tmp, target); errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("%w: a file appeared there while it was being written", ErrRefusedTarget)
 	}

@@ -63,3 +63,6 @@ func symlinkTrusted(link string, lst fs.FileInfo) error {
 	}
 	return fmt.Errorf("%w: it is a symbolic link owned by uid %d in the shared directory %s, not followed", ErrRefusedTarget, l.Uid, Quote(filepath.Dir(link)))
 }
+
+// renameReplace renames oldpath over newpath.
+func renameReplace(oldpath, newpath string) error { return os.Rename(oldpath, newpath) }
