@@ -346,7 +346,7 @@ func TestDaemonRestartResumesWithoutDuplicates(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, stop = r.start(func() (*Setup, error) { return r.setup(), nil })
-	waitFor(t, "resumed", func() bool { st, _ := LoadState(r.dir); return st.TaskID != "" && st.LastCycle != nil })
+	waitFor(t, "resumed", func() bool { st := r.state(); return st.TaskID != "" && st.LastCycle != nil })
 	stop()
 	if st := r.fake.Stats(); st.Sources != 1 || st.Tasks != 1 {
 		t.Errorf("after losing the state: %d sources, %d tasks; want 1 and 1", st.Sources, st.Tasks)
