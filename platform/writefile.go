@@ -164,3 +164,7 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 	}
 	return c.w.Write(p)
 }
+
+// Rename renames oldpath to newpath (replacing it), as os.Rename does; on Windows a
+// refusal because another process holds either file open is retried for up to 2 s.
+func Rename(oldpath, newpath string) error { return renameReplace(oldpath, newpath) }

@@ -193,7 +193,7 @@ func (d *Daemon) openState(dir string) (*State, error) {
 		return nil, err
 	}
 	bad := filepath.Join(dir, StateFile+".bad")
-	if rerr := os.Rename(filepath.Join(dir, StateFile), bad); rerr != nil {
+	if rerr := platform.Rename(filepath.Join(dir, StateFile), bad); rerr != nil {
 		return nil, fmt.Errorf("%w (and cannot move it aside: %v)", err, rerr)
 	}
 	d.log.Error().Err(err).Str("kept_as", bad).Msg("state file unreadable; starting afresh (SMS is searched before anything is created)")
