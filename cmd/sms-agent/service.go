@@ -94,8 +94,14 @@ func newService(i service.Interface, config string, wait func()) (service.Servic
 	}
 	args := []string{"service", "run"}
 	if config != "" {
-		if strings.ContainsAny(config, " \t\n\"'\\$`") {
-			return nil, fmt.Errorf("--config %q: the path may not contain white space, quotes, $ or backslashes (it is written into the init script)", config)
+		// The path is written into an init script (systemd, SysV) or the service's
+		// command line (Windows, where \ separates directories).
+		bad, what := " \t\n\"'\\$`", "white space, quotes, $ or backslashes (it is written into the init script)"
+		if runtime.GOOS == "windows" {
+			bad, what = "\t\n\"", "tabs, newlines or quotes (it is written into the service's command line)"
+		}
+		if strings.ContainsAny(config, bad) {
+			return nil, fmt.Errorf("--config %q: the path may not contain %s", config, what)
 		}
 		abs, err := filepath.Abs(config)
 		if err != nil {

@@ -291,3 +291,30 @@ func TestServiceManager(t *testing.T) {
 		t.Errorf("svcprobe: exit %d: %s", r.code, r.stderr)
 	}
 }
+
+// TestServiceInstallUnderWine: `sms-agent service install` registers the service with
+// Wine's service manager (status: stopped), and uninstall removes it. Starting it is
+// not tested: under Wine the service process is told it is not a Windows service
+// (svc.IsWindowsService, see TestServiceManager), so it runs as a console program and
+// never reports Running, and the manager's start times out (docs/windows.md).
+func TestServiceInstallUnderWine(t *testing.T) {
+	dir := binaries(t)
+	conf := filepath.Join(dir, "service.conf")
+	if err := os.WriteFile(conf, []byte("region = ap-southeast-3\nregister = false\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	winConf := `Z:` + strings.ReplaceAll(conf, "/", `\`)
+	t.Cleanup(func() { wine(t, "sms-agent.exe", "service", "uninstall") })
+	if r := wine(t, "sms-agent.exe", "service", "install", "--config", winConf); r.code != 0 || !strings.Contains(r.stderr, "service installed (windows-service)") {
+		t.Fatalf("service install: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := wine(t, "sms-agent.exe", "service", "status"); !strings.HasPrefix(r.stdout, "service:     stopped (windows-service)") {
+		t.Errorf("status after install: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := wine(t, "sms-agent.exe", "service", "uninstall"); r.code != 0 || !strings.Contains(r.stderr, "service uninstalled (windows-service)") {
+		t.Errorf("service uninstall: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := wine(t, "sms-agent.exe", "service", "status"); !strings.HasPrefix(r.stdout, "service:     not installed (windows-service)") {
+		t.Errorf("status after uninstall: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
