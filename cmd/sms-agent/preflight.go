@@ -85,6 +85,33 @@ func gate(a *app, cmd string, rs []check.Result, p *sms.Plan, force bool) bool {
 	return true
 }
 
+// planFor parses the flags of check or plan, reads the config file and the host (or
+// capture), and builds the plan; it prints the inventory's warnings. When the command
+// stops there it returns its exit code and false.
+func planFor(ctx context.Context, a *app, fs *flag.FlagSet, args []string, o *smsOptions, in *hostInput, pf *planFlags, wantFacts bool) (*sms.Plan, sms.HostFacts, []string, int, bool) {
+	var facts sms.HostFacts
+	if code, ok := parseFlags(fs, args); !ok {
+		return nil, facts, nil, code, false
+	}
+	if err := o.load(a, fs); err != nil {
+		return nil, facts, nil, configError(fs, err), false
+	}
+	opt, err := pf.options(in.exclude)
+	if err != nil {
+		return nil, facts, nil, usageError(fs, err.Error()), false
+	}
+	inv, facts, warns, err := in.load(ctx, a, wantFacts)
+	printWarnings(a, warns)
+	if err != nil {
+		return nil, facts, warns, failf(fs, err), false
+	}
+	p, err := sms.BuildPlan(inv, opt)
+	if err != nil {
+		return nil, facts, warns, usageError(fs, err.Error()), false
+	}
+	return p, facts, warns, 0, true
+}
+
 func runCheck(ctx context.Context, a *app, args []string) int {
 	var o smsOptions
 	var in hostInput
@@ -96,25 +123,11 @@ func runCheck(ctx context.Context, a *app, args []string) int {
 	pf.register(fs)
 	fs.BoolVar(&asJSON, "json", false, "print the results as JSON (docs/checks.md)")
 	fs.BoolVar(&offline, "offline", false, "do not read the SMS endpoint's clock, even when an endpoint is configured")
-	if code, ok := parseFlags(fs, args); !ok {
+	p, facts, _, code, ok := planFor(ctx, a, fs, args, &o, &in, &pf, true)
+	if !ok {
 		return code
 	}
-	if err := o.load(a, fs); err != nil {
-		return configError(fs, err)
-	}
-	opt, err := pf.options(in.exclude)
-	if err != nil {
-		return usageError(fs, err.Error())
-	}
-	inv, facts, warns, err := in.load(ctx, a, true)
-	printWarnings(a, warns)
-	if err != nil {
-		return failf(fs, err)
-	}
-	p, err := sms.BuildPlan(inv, opt)
-	if err != nil {
-		return usageError(fs, err.Error())
-	}
+	opt, _ := pf.options(in.exclude)
 	var clock *check.Clock
 	if !offline {
 		clock = readClock(ctx, a, &o)
@@ -148,24 +161,9 @@ func runPlan(ctx context.Context, a *app, args []string) int {
 	in.register(fs)
 	pf.register(fs)
 	fs.BoolVar(&asJSON, "json", false, "print the plan as JSON (docs/mapping.md)")
-	if code, ok := parseFlags(fs, args); !ok {
+	p, _, warns, code, ok := planFor(ctx, a, fs, args, &o, &in, &pf, false)
+	if !ok {
 		return code
-	}
-	if err := o.load(a, fs); err != nil {
-		return configError(fs, err)
-	}
-	opt, err := pf.options(in.exclude)
-	if err != nil {
-		return usageError(fs, err.Error())
-	}
-	inv, _, warns, err := in.load(ctx, a, false)
-	printWarnings(a, warns)
-	if err != nil {
-		return failf(fs, err)
-	}
-	p, err := sms.BuildPlan(inv, opt)
-	if err != nil {
-		return usageError(fs, err.Error())
 	}
 	printWarnings(a, p.Warnings)
 	if asJSON {
