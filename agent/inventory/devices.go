@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -100,4 +101,87 @@ func kernelNames(devs []blockdev.Device) map[string]bool {
 		out[dv.KName] = true
 	}
 	return out
+}
+
+// firstPass is the first read of sysfs: the devices that matter (see fullRead), every
+// attribute of each, and the disks to inventory among them.
+type firstPass struct {
+	basic  []string          // the other devices, read in the second pass
+	devs   []blockdev.Device // read in full
+	disks  []blockdev.Device // selected
+	errs   []error           // devices that could not be read
+	err    error             // sysfs could not be listed
+	selErr error             // --devices names no disk
+}
+
+// readFirstPass reads sysfs in two passes: the devices that matter first, so that
+// identification (and lvm) start while the other devices (loop, ram, zram...) are read
+// for the device index (readAllDevices).
+func (d *discovery) readFirstPass() firstPass {
+	names, err := blockdev.List(d.h.FS)
+	if err != nil {
+		return firstPass{err: err}
+	}
+	var full []string
+	var p firstPass
+	wantFull := fullRead(d.opt.Devices)
+	for _, n := range names {
+		if wantFull(n) {
+			full = append(full, n)
+		} else {
+			p.basic = append(p.basic, n)
+		}
+	}
+	p.devs, p.errs = blockdev.ReadNames(d.h.FS, full, true)
+	p.disks, p.selErr = selectDisks(p.devs, d.opt.Devices)
+	return p
+}
+
+// allDevices is every block device, read in both passes, in kernel-name order.
+type allDevices struct {
+	devs []blockdev.Device
+	errs []error // second-pass devices that could not be read
+	err  error   // --devices names no disk (said better once every device is known)
+}
+
+func (d *discovery) readAllDevices(p firstPass) allDevices {
+	if p.err != nil {
+		return allDevices{}
+	}
+	rest, errs := blockdev.ReadNames(d.h.FS, p.basic, false)
+	a := allDevices{devs: append(append([]blockdev.Device{}, p.devs...), rest...), errs: errs}
+	sort.Slice(a.devs, func(i, j int) bool { return blockdev.LessKName(a.devs[i].KName, a.devs[j].KName) })
+	if p.selErr != nil {
+		a.err = p.selErr
+		// A named device may be a partition of a device read in the second pass.
+		if _, err := selectDisks(a.devs, d.opt.Devices); err != nil {
+			a.err = err
+		}
+	}
+	return a
+}
+
+// identified is what identification found on the devices probed (probeList).
+type identified struct {
+	res    fsid.Result
+	probed []string
+}
+
+func (d *discovery) identify(ctx context.Context, p firstPass) identified {
+	if p.err != nil || p.selErr != nil {
+		return identified{res: fsid.Result{Props: map[string]fsid.Props{}}}
+	}
+	probe, probed := probeList(p.devs, p.disks)
+	return identified{res: fsid.Identify(ctx, d.h.FS, d.h.Run, probe, d.opt.CommandTimeout), probed: probed}
+}
+
+// idWarnings reports what identification could not read.
+func (d *discovery) idWarnings(res fsid.Result) {
+	for _, err := range res.Warnings {
+		d.warn("fsid", err)
+	}
+	if len(res.Denied) > 0 {
+		d.rootOnly("fsid", "filesystem UUIDs and labels ("+strings.Join(res.Denied, "; ")+")",
+			fmt.Errorf("blkid could not open %s: UUIDs and labels there are unknown", strings.Join(res.Denied, "; ")))
+	}
 }

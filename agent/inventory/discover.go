@@ -4,16 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/sms-agent/sms-agent/collectors/blockdev"
-	"github.com/sms-agent/sms-agent/collectors/btrfs"
-	"github.com/sms-agent/sms-agent/collectors/fsid"
-	"github.com/sms-agent/sms-agent/collectors/hostinfo"
-	"github.com/sms-agent/sms-agent/collectors/mounts"
 	"github.com/sms-agent/sms-agent/platform"
 )
 
@@ -52,185 +46,81 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 		return discoverWindows(ctx, h, opt)
 	}
 	d := &discovery{h: h, opt: opt}
-	var wg sync.WaitGroup
+	defer d.stages.Wait() // no read outlives Discover (a capture records every one)
+	return d.assemble(ctx, d.start(ctx))
+}
 
-	// The mount table is small: read it first, then statfs in the helper child while
-	// sysfs is walked and filesystems are probed.
-	mis, mountErr := mounts.ReadTable(h.FS, opt.MountTable)
-	if mountErr != nil {
-		d.warn("mounts", mountErr)
-	}
-	fss := mounts.Collapse(mis)
-	// btrfs subvolume lists need only a mount point: start them now, one per mounted
-	// filesystem (all its mounts share one device number), while sysfs is walked. With
-	// --devices they wait for sysfs, to run only on the filesystems on those disks.
-	early := &earlyBtrfs{}
-	if len(opt.Devices) == 0 {
-		early = startBtrfsEarly(ctx, h, fss, opt.CommandTimeout)
-	}
-	var statfs map[string]platform.StatfsOutcome
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		statfs = statfsAll(ctx, h, fss)
-	}()
-	var host hostinfo.Info
-	var hostErrs []error
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		host, hostErrs = hostinfo.Read(h.FS)
-		if host.Arch == "" { // no /proc/sys/kernel/arch before Linux 6.1
-			res, err := h.Run.Run(ctx, platform.Command{Argv: []string{"uname", "-m"}, Timeout: opt.CommandTimeout})
-			if err == nil {
-				host.Arch = strings.TrimSpace(string(res.Stdout))
-			} else {
-				hostErrs = append(hostErrs, fmt.Errorf("architecture unknown: no /proc/sys/kernel/arch, and uname -m: %w", err))
-			}
-		}
-	}()
+// recipe is discovery's schedule: every source of host data is a stage, started at
+// once, that waits only for the stages it reads.
+type recipe struct {
+	table    *stage[mountTable]                        // the mount table
+	host     *stage[hostRead]                          // hostname, OS, kernel, CPUs, memory
+	usage    *stage[map[string]platform.StatfsOutcome] // statfs of each mount ← table
+	first    *stage[firstPass]                         // sysfs: the disks, dm and md devices
+	ids      *stage[identified]                        // filesystem identities ← first
+	lvm      *stage[*lvmResult]                        // lvm fullreport ← first, ids (when LVM is there)
+	all      *stage[allDevices]                        // sysfs: every other device ← first
+	btrfsSys *stage[btrfsSysfs]                        // /sys/fs/btrfs
+	layout   *stage[layout]                            // device index, mounts, btrfs plan ← table, all, ids, btrfsSys
+	btrfs    *stage[map[string]btrfsResult]            // btrfs commands ← table (or layout with --devices)
+}
 
-	// sysfs in two passes: the devices that matter first, so that blkid (and lvm) start
-	// while the other devices (loop, ram, zram...) are walked for the device index.
-	names, err := blockdev.List(h.FS)
-	if err != nil {
-		wg.Wait()
-		return nil, err
-	}
-	wantFull := fullRead(opt.Devices)
-	var fullNames, basicNames []string
-	for _, n := range names {
-		if wantFull(n) {
-			fullNames = append(fullNames, n)
-		} else {
-			basicNames = append(basicNames, n)
-		}
-	}
-	fullDevs, devErrs := blockdev.ReadNames(h.FS, fullNames, true)
-	disks, selErr := selectDisks(fullDevs, opt.Devices)
-	var ids fsid.Result
-	var probed []string
-	var idsWG sync.WaitGroup
-	if selErr == nil {
-		var probe []fsid.Device
-		probe, probed = probeList(fullDevs, disks)
-		idsWG.Add(1)
-		go func() {
-			defer idsWG.Done()
-			ids = fsid.Identify(ctx, h.FS, h.Run, probe, opt.CommandTimeout)
-		}()
-	}
+func (d *discovery) start(ctx context.Context) recipe {
+	var r recipe
+	r.table = start(d, d.readMountTable)
+	r.host = start(d, func() hostRead { return d.hostInfo(ctx) })
+	r.usage = start(d, func() map[string]platform.StatfsOutcome { return statfsAll(ctx, d.h, r.table.get().fss) })
+	r.first = start(d, d.readFirstPass)
+	r.ids = start(d, func() identified { return d.identify(ctx, r.first.get()) })
+	r.lvm = start(d, func() *lvmResult { return d.lvmReport(ctx, r.first.get(), r.ids) })
+	r.all = start(d, func() allDevices { return d.readAllDevices(r.first.get()) })
+	r.btrfsSys = start(d, d.readBtrfsSysfs)
+	r.layout = start(d, func() layout {
+		return d.planLayout(r.table.get(), r.first.get(), r.all.get(), r.ids.get(), r.btrfsSys.get())
+	})
+	r.btrfs = start(d, func() map[string]btrfsResult { return d.btrfsReads(ctx, r.table, r.layout) })
+	return r
+}
 
-	// lvm costs tens of milliseconds: start it as soon as LVM is known to be there —
-	// before blkid answers when an active LV shows in sysfs, else once blkid found a PV.
-	var lvmOut lvmResult
-	var lvmWG sync.WaitGroup
-	lvmStarted := false
-	startLVM := func() {
-		lvmStarted = true
-		lvmWG.Add(1)
-		go func() {
-			defer lvmWG.Done()
-			lvmOut = runLVM(ctx, h.Run, opt.CommandTimeout)
-		}()
+// assemble joins the stages' answers into the inventory. Warnings are emitted here, in
+// a fixed order, so that the same host gives the same inventory however the stages ran.
+func (d *discovery) assemble(ctx context.Context, r recipe) (*Inventory, error) {
+	if err := r.table.get().err; err != nil {
+		d.warn("mounts", err)
 	}
-	if selErr == nil && hasLVM(fullDevs, nil) {
-		startLVM()
+	first, all := r.first.get(), r.all.get()
+	if first.err != nil {
+		return nil, first.err
 	}
-	rest, restErrs := blockdev.ReadNames(h.FS, basicNames, false)
-	devs := append(append([]blockdev.Device{}, fullDevs...), rest...)
-	sort.Slice(devs, func(i, j int) bool { return blockdev.LessKName(devs[i].KName, devs[j].KName) })
-	for _, err := range append(devErrs, restErrs...) {
+	for _, err := range append(append([]error{}, first.errs...), all.errs...) {
 		d.warn("blockdev", err)
 	}
-	if selErr != nil {
-		// A named device may be a partition of a device read in the second pass.
-		if _, err := selectDisks(devs, opt.Devices); err != nil {
-			selErr = err
-		}
-		wg.Wait()
-		return nil, selErr
+	if all.err != nil {
+		return nil, all.err
 	}
-	var btrfsSys []btrfs.SysFS
-	if h.FS.Exists(btrfs.SysfsRoot) {
-		var berr error
-		if btrfsSys, berr = btrfs.ReadSysfs(h.FS); berr != nil {
-			d.warn("btrfs", berr)
-		}
+	if err := r.btrfsSys.get().err; err != nil {
+		d.warn("btrfs", err)
 	}
-	idsWG.Wait()
-	for _, err := range ids.Warnings {
-		d.warn("fsid", err)
-	}
-	if len(ids.Denied) > 0 {
-		d.rootOnly("fsid", "filesystem UUIDs and labels ("+strings.Join(ids.Denied, "; ")+")",
-			fmt.Errorf("blkid could not open %s: UUIDs and labels there are unknown", strings.Join(ids.Denied, "; ")))
-	}
-	if !lvmStarted && hasLVM(nil, ids.Props) {
-		startLVM()
-	}
-
-	inv := &Inventory{
-		SchemaVersion: SchemaVersion,
-		Disks:         []Disk{},
-		VolumeGroups:  []VolumeGroup{},
-		BtrfsList:     []BtrfsFileSystem{},
-		Stacked:       []StackedDevice{},
-		Mounts:        []Mount{},
-	}
-	ix := newDeviceIndex(devs, ids.Props)
-	d.buildMounts(fss, ix, inv)
-	plan := planBtrfs(btrfsSys, inv)
-	// Filesystems on none of the disks inventoried are not read (and left out below);
-	// partitions and dm/md slaves are known from sysfs already.
-	skip := plan.notOn(kernelNames(disks), newDeviceStack(devs, &Inventory{}, nil))
-	btrfsOut := map[string]btrfsResult{}
-	var btrfsMu sync.Mutex
-	var btrfsWG sync.WaitGroup
-	for uuid, mp := range plan.mountOf {
-		if early.covers(inv, mp) || skip[uuid] {
-			continue
-		}
-		btrfsWG.Add(1)
-		go func() {
-			defer btrfsWG.Done()
-			r := runBtrfs(ctx, h, mp, opt.CommandTimeout)
-			btrfsMu.Lock()
-			btrfsOut[uuid] = r
-			btrfsMu.Unlock()
-		}()
-	}
-	wg.Wait()
-	for _, err := range hostErrs {
-		d.warn("host", err)
-	}
-	inv.Host = Host{
-		Hostname: host.Hostname, OSType: "LINUX",
-		OS:            OSRelease{ID: host.OS.ID, IDLike: host.OS.IDLike, Name: host.OS.Name, VersionID: host.OS.VersionID, PrettyName: host.OS.PrettyName},
-		KernelVersion: host.Kernel, Arch: host.Arch, Firmware: host.Firmware,
-		CPUQuantity: host.CPUs, MemoryBytes: host.MemoryBytes,
-	}
-	d.applyUsage(inv, statfs)
+	ids := r.ids.get()
+	d.idWarnings(ids.res)
+	inv := &Inventory{SchemaVersion: SchemaVersion, Disks: []Disk{}, VolumeGroups: []VolumeGroup{},
+		BtrfsList: []BtrfsFileSystem{}, Stacked: []StackedDevice{}}
+	lay := r.layout.get()
+	inv.Mounts = lay.mounts // lay.plan points into it
+	inv.Host = d.host(r.host.get())
+	d.applyUsage(inv, r.usage.get())
 	byDev := mountsByDevice(inv)
-	lvmWG.Wait()
-	btrfsWG.Wait()
-	early.wg.Wait()
-	for uuid, mp := range plan.mountOf {
-		if r, ok := early.result(inv, mp); ok {
-			btrfsOut[uuid] = r
-		}
+	if lvmOut := r.lvm.get(); lvmOut != nil {
+		inv.VolumeGroups = d.volumeGroups(*lvmOut, lay.ix, ids.res.Props, byDev)
 	}
-	if lvmStarted {
-		inv.VolumeGroups = d.volumeGroups(lvmOut, ix, ids.Props, byDev)
-	}
-	inv.BtrfsList = d.btrfsFilesystems(plan, btrfsOut, skip, ids.Props, probed)
-	stack := newDeviceStack(devs, inv, d.vgPVs)
-	d.onlySelected(inv, stack, disks, len(opt.Devices) > 0)
+	inv.BtrfsList = d.btrfsFilesystems(lay.plan, lay.btrfsByUUID(r.btrfs.get()), lay.skip, ids.res.Props, ids.probed)
+	stack := newDeviceStack(all.devs, inv, d.vgPVs)
+	d.onlySelected(inv, stack, first.disks, len(d.opt.Devices) > 0)
 	roles := newRoleIndex(stack, inv, d.lvExtents, d.vgPVs)
-	for _, dv := range disks {
-		inv.Disks = append(inv.Disks, d.disk(dv, ids.Props, byDev, roles))
+	for _, dv := range first.disks {
+		inv.Disks = append(inv.Disks, d.disk(dv, ids.res.Props, byDev, roles))
 	}
-	inv.Stacked = stackedDevices(devs, stack, kernelNames(disks), ids.Props, byDev)
+	inv.Stacked = stackedDevices(all.devs, stack, kernelNames(first.disks), ids.res.Props, byDev)
 	markBtrfsMembers(inv)
 	if len(d.needRoot) > 0 {
 		d.warn("privileges", fmt.Errorf("not running as root, so these are unknown: %s; run as root to read them", strings.Join(d.needRoot, "; ")))
@@ -248,6 +138,7 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 type discovery struct {
 	h         platform.Host
 	opt       Options
+	stages    sync.WaitGroup
 	mu        sync.Mutex
 	warnings  []Warning
 	lvExtents map[string]map[string]int64 // LV UUID → PV kernel name → extents

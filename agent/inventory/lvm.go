@@ -122,3 +122,13 @@ func firstLineOf(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
 }
+
+// lvmReport runs lvm once LVM is known to be there: as soon as sysfs shows an active LV,
+// else once identification found a PV; nil when there is no LVM (or no disk).
+func (d *discovery) lvmReport(ctx context.Context, p firstPass, ids *stage[identified]) *lvmResult {
+	if p.err != nil || p.selErr != nil || !hasLVM(p.devs, nil) && !hasLVM(nil, ids.get().res.Props) {
+		return nil
+	}
+	r := runLVM(ctx, d.h.Run, d.opt.CommandTimeout)
+	return &r
+}

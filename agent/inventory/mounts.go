@@ -71,3 +71,14 @@ func toUsage(u mounts.Usage) Usage {
 	return Usage{FSSize: u.Size, UsedSize: u.Used, FreeSize: u.Avail, InodeNums: u.Inodes,
 		InodesFree: u.InodesFree, BlockSize: u.BlockSize, BlockCount: u.Blocks}
 }
+
+// mountTable is the mount table, one entry per mounted filesystem view (mounts.Collapse).
+type mountTable struct {
+	fss []mounts.Filesystem
+	err error
+}
+
+func (d *discovery) readMountTable() mountTable {
+	mis, err := mounts.ReadTable(d.h.FS, d.opt.MountTable)
+	return mountTable{fss: mounts.Collapse(mis), err: err}
+}

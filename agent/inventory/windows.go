@@ -337,97 +337,9 @@ func (w *winLayout) bitLockerState(v *winvolumes.Volume) string {
 // disk maps one disk: its partitions from the layout, joined to their volumes, and the
 // pieces of dynamic volumes in place of the dynamic disk's containers.
 func (w *winLayout) disk(dk winvolumes.Disk) Disk {
-	out := Disk{
-		Name: winDiskName(dk.Number), KName: strings.TrimPrefix(winDiskName(dk.Number), `\\.\`), PhysicalVolumes: []Partition{},
-	}
-	if dk.Length != nil {
-		out.Size = *dk.Length
-	}
-	if a := dk.Alignment; a != nil {
-		out.LogicalSectorSize, out.PhysicalSectorSize = int64(a.BytesPerLogicalSector), int64(a.BytesPerPhysicalSector)
-	}
-	if dk.SeekPenalty != nil {
-		out.Rotational = *dk.SeekPenalty
-	}
-	if dv := dk.Device; dv != nil {
-		out.Removable = dv.RemovableMedia
-		out.Model = strings.TrimSpace(dv.VendorID + " " + dv.ProductID)
-		out.Serial = dv.SerialNumber
-		if dv.BusType == winvolumes.BusTypeSpaces {
-			out.StorageSpaces = "virtual_disk"
-		}
-	}
-	type entry struct {
-		start int64
-		part  Partition
-	}
-	var entries []entry
-	active := false
-	if l := dk.Layout; l != nil {
-		switch l.PartitionStyle {
-		case winvolumes.PartitionStyleMBR:
-			out.PartitionStyle = "MBR"
-			if l.Mbr != nil {
-				out.PartitionTableUUID = fmt.Sprintf("%08x", l.Mbr.Signature)
-			}
-		case winvolumes.PartitionStyleGPT:
-			out.PartitionStyle = "GPT"
-			if l.Gpt != nil {
-				out.PartitionTableUUID = guid(l.Gpt.DiskID)
-			}
-		}
-		for _, p := range l.PartitionEntry {
-			if p.PartitionNumber == 0 || p.PartitionLength == 0 {
-				continue // an unused MBR slot or an extended partition's container
-			}
-			if isLDMContainer(p) {
-				out.Dynamic = true
-				continue
-			}
-			part := Partition{
-				Name: fmt.Sprintf(`\\.\Harddisk%dPartition%d`, dk.Number, p.PartitionNumber), Number: int(p.PartitionNumber),
-				Start: p.StartingOffset, Size: p.PartitionLength,
-			}
-			part.KName = strings.TrimPrefix(part.Name, `\\.\`)
-			switch {
-			case p.Gpt != nil:
-				part.PartUUID, part.PartType, part.PartLabel = guid(p.Gpt.PartitionID), guid(p.Gpt.PartitionType), p.Gpt.Name
-				if part.PartType == gptStorageSpaces {
-					out.StorageSpaces = "pool_member"
-				}
-			case p.Mbr != nil:
-				part.PartType = fmt.Sprintf("0x%02x", p.Mbr.PartitionType)
-				if l.Mbr != nil {
-					part.PartUUID = fmt.Sprintf("%08x-%02x", l.Mbr.Signature, p.PartitionNumber)
-				}
-			}
-			boot := p.Gpt != nil && part.PartType == gptESP || p.Mbr != nil && (p.Mbr.PartitionType == mbrESP || p.Mbr.BootIndicator)
-			active = active || p.Mbr != nil && p.Mbr.BootIndicator
-			v := w.partVol[dk.Number][p.StartingOffset]
-			w.fillVolume(&part, v, 1, 1, p.PartitionLength)
-			part.DeviceUse = w.partitionUse(v, boot)
-			entries = append(entries, entry{p.StartingOffset, part})
-		}
-	}
-	for _, pc := range w.pieces[dk.Number] {
-		part := Partition{Start: pc.ext.StartingOffset, Size: pc.ext.ExtentLength}
-		part.Name = volumeLetter(pc.vol)
-		part.KName = strings.TrimSuffix(strings.TrimPrefix(pc.vol.GUIDPath, `\\?\`), `\`)
-		if len(pc.vol.Extents) > 1 {
-			var total int64
-			for _, e := range pc.vol.Extents {
-				total += e.ExtentLength
-			}
-			part.Extent = &VolumeExtent{Index: pc.index, Count: len(pc.vol.Extents), VolumeSize: total}
-			part.KName += fmt.Sprintf("#%d", pc.index)
-		}
-		if part.Name == "" {
-			part.Name = pc.vol.GUIDPath
-		}
-		w.fillVolume(&part, pc.vol, pc.index, len(pc.vol.Extents), pc.ext.ExtentLength)
-		part.DeviceUse = w.partitionUse(pc.vol, false)
-		entries = append(entries, entry{pc.ext.StartingOffset, part})
-	}
+	out := winDiskHeader(dk)
+	entries, active := w.layoutEntries(dk, &out)
+	entries = append(entries, w.pieceEntries(dk)...)
 	sort.SliceStable(entries, func(i, j int) bool { return entries[i].start < entries[j].start })
 	hasBoot, hasOS := active, false
 	for i, e := range entries {
@@ -448,6 +360,117 @@ func (w *winLayout) disk(dk winvolumes.Disk) Disk {
 		out.DeviceUse = UseNormal
 	}
 	return out
+}
+
+// winDiskHeader is what a disk's own queries say: size, sectors, model, Storage Spaces.
+func winDiskHeader(dk winvolumes.Disk) Disk {
+	out := Disk{
+		Name: winDiskName(dk.Number), KName: strings.TrimPrefix(winDiskName(dk.Number), `\\.\`), PhysicalVolumes: []Partition{},
+	}
+	if dk.Length != nil {
+		out.Size = *dk.Length
+	}
+	if a := dk.Alignment; a != nil {
+		out.LogicalSectorSize, out.PhysicalSectorSize = int64(a.BytesPerLogicalSector), int64(a.BytesPerPhysicalSector)
+	}
+	if dk.SeekPenalty != nil {
+		out.Rotational = *dk.SeekPenalty
+	}
+	if dv := dk.Device; dv != nil {
+		out.Removable = dv.RemovableMedia
+		out.Model = strings.TrimSpace(dv.VendorID + " " + dv.ProductID)
+		out.Serial = dv.SerialNumber
+		if dv.BusType == winvolumes.BusTypeSpaces {
+			out.StorageSpaces = "virtual_disk"
+		}
+	}
+	return out
+}
+
+// winEntry is a partition at its start on the disk.
+type winEntry struct {
+	start int64
+	part  Partition
+}
+
+// layoutEntries maps the partitions of the disk's layout, joined to their volumes, and
+// says whether one is the MBR's active partition; it sets the disk's partition style,
+// table id, and whether it is dynamic or in a storage pool.
+func (w *winLayout) layoutEntries(dk winvolumes.Disk, out *Disk) (entries []winEntry, active bool) {
+	l := dk.Layout
+	if l == nil {
+		return nil, false
+	}
+	switch l.PartitionStyle {
+	case winvolumes.PartitionStyleMBR:
+		out.PartitionStyle = "MBR"
+		if l.Mbr != nil {
+			out.PartitionTableUUID = fmt.Sprintf("%08x", l.Mbr.Signature)
+		}
+	case winvolumes.PartitionStyleGPT:
+		out.PartitionStyle = "GPT"
+		if l.Gpt != nil {
+			out.PartitionTableUUID = guid(l.Gpt.DiskID)
+		}
+	}
+	for _, p := range l.PartitionEntry {
+		if p.PartitionNumber == 0 || p.PartitionLength == 0 {
+			continue // an unused MBR slot or an extended partition's container
+		}
+		if isLDMContainer(p) {
+			out.Dynamic = true
+			continue
+		}
+		part := Partition{
+			Name: fmt.Sprintf(`\\.\Harddisk%dPartition%d`, dk.Number, p.PartitionNumber), Number: int(p.PartitionNumber),
+			Start: p.StartingOffset, Size: p.PartitionLength,
+		}
+		part.KName = strings.TrimPrefix(part.Name, `\\.\`)
+		switch {
+		case p.Gpt != nil:
+			part.PartUUID, part.PartType, part.PartLabel = guid(p.Gpt.PartitionID), guid(p.Gpt.PartitionType), p.Gpt.Name
+			if part.PartType == gptStorageSpaces {
+				out.StorageSpaces = "pool_member"
+			}
+		case p.Mbr != nil:
+			part.PartType = fmt.Sprintf("0x%02x", p.Mbr.PartitionType)
+			if l.Mbr != nil {
+				part.PartUUID = fmt.Sprintf("%08x-%02x", l.Mbr.Signature, p.PartitionNumber)
+			}
+		}
+		boot := p.Gpt != nil && part.PartType == gptESP || p.Mbr != nil && (p.Mbr.PartitionType == mbrESP || p.Mbr.BootIndicator)
+		active = active || p.Mbr != nil && p.Mbr.BootIndicator
+		v := w.partVol[dk.Number][p.StartingOffset]
+		w.fillVolume(&part, v, 1, 1, p.PartitionLength)
+		part.DeviceUse = w.partitionUse(v, boot)
+		entries = append(entries, winEntry{p.StartingOffset, part})
+	}
+	return entries, active
+}
+
+// pieceEntries maps the pieces of dynamic volumes that lie on the disk.
+func (w *winLayout) pieceEntries(dk winvolumes.Disk) []winEntry {
+	var entries []winEntry
+	for _, pc := range w.pieces[dk.Number] {
+		part := Partition{Start: pc.ext.StartingOffset, Size: pc.ext.ExtentLength}
+		part.Name = volumeLetter(pc.vol)
+		part.KName = strings.TrimSuffix(strings.TrimPrefix(pc.vol.GUIDPath, `\\?\`), `\`)
+		if len(pc.vol.Extents) > 1 {
+			var total int64
+			for _, e := range pc.vol.Extents {
+				total += e.ExtentLength
+			}
+			part.Extent = &VolumeExtent{Index: pc.index, Count: len(pc.vol.Extents), VolumeSize: total}
+			part.KName += fmt.Sprintf("#%d", pc.index)
+		}
+		if part.Name == "" {
+			part.Name = pc.vol.GUIDPath
+		}
+		w.fillVolume(&part, pc.vol, pc.index, len(pc.vol.Extents), pc.ext.ExtentLength)
+		part.DeviceUse = w.partitionUse(pc.vol, false)
+		entries = append(entries, winEntry{pc.ext.StartingOffset, part})
+	}
+	return entries
 }
 
 // fillVolume puts a volume's name, mount points, identity and usage on the partition (or
