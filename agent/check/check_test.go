@@ -16,6 +16,7 @@ import (
 	"github.com/sms-agent/sms-agent/agent/inventory"
 	"github.com/sms-agent/sms-agent/agent/sms"
 	"github.com/sms-agent/sms-agent/collectors/boot"
+	"github.com/sms-agent/sms-agent/collectors/hostfacts"
 	"github.com/sms-agent/sms-agent/internal/capturetest"
 	"github.com/sms-agent/sms-agent/platform"
 )
@@ -47,7 +48,7 @@ func replayHost(t *testing.T, archive string) captured {
 	}
 	var facts sms.HostFacts
 	if inv.Host.OSType != sms.OSWindows {
-		facts, _ = sms.FactReader{FS: h.FS, Run: h.Run, Kernel: inv.Host.KernelVersion}.Gather(context.Background())
+		facts, _ = hostfacts.Reader{FS: h.FS, Run: h.Run, Kernel: inv.Host.KernelVersion}.Read(context.Background())
 	}
 	return captured{name: name, inv: inv, facts: facts}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/sms-agent/sms-agent/agent/inventory"
 	"github.com/sms-agent/sms-agent/agent/sms"
 	"github.com/sms-agent/sms-agent/agent/smsfake"
+	"github.com/sms-agent/sms-agent/collectors/hostfacts"
 )
 
 const (
@@ -83,7 +84,7 @@ func loadInventory(t *testing.T) *inventory.Inventory {
 
 func testFacts() sms.HostFacts {
 	mtu := int64(1500)
-	return sms.HostFacts{Networks: []sms.NetWork{{Name: "eth0", IP: "192.168.0.10", Netmask: "255.255.255.0", Gateway: "192.168.0.1", MTU: &mtu, MAC: "fa:16:3e:00:00:01"}}}
+	return sms.HostFacts{Networks: []hostfacts.Network{{Name: "eth0", IP: "192.168.0.10", Netmask: "255.255.255.0", Gateway: "192.168.0.1", MTU: &mtu, MAC: "fa:16:3e:00:00:01"}}}
 }
 
 // host is a discoverable fake host whose inventory the test changes between cycles.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/sms-agent/sms-agent/agent/inventory"
+	"github.com/sms-agent/sms-agent/collectors/hostfacts"
 )
 
 // TargetOptions name the target VM.
@@ -136,12 +137,9 @@ func BuildSourceBody(p *Plan, facts HostFacts, opts SourceOptions) (*PostSourceS
 	b := &PostSourceServerBody{
 		Name: name, Hostname: h.Hostname, OSType: osType, OSVersion: osv,
 		Firmware: h.Firmware, KernelVersion: h.KernelVersion, AgentVersion: opts.AgentVersion,
-		Disks: []ServerDisk{}, Networks: facts.Networks, VolumeGroups: []VolumeGroups{}, BtrfsList: []BtrfsFileSystem{},
+		Disks: []ServerDisk{}, Networks: netWorks(facts.Networks), VolumeGroups: []VolumeGroups{}, BtrfsList: []BtrfsFileSystem{},
 		HasRsync: facts.HasRsync, HasTc: facts.HasTc, Paravirtualization: facts.Paravirtualization,
 		RawDevices: facts.RawDevices, BootLoader: facts.BootLoader,
-	}
-	if b.Networks == nil {
-		b.Networks = []NetWork{}
 	}
 	if h.CPUQuantity > 0 {
 		b.CPUQuantity = ptr(int64(h.CPUQuantity))
@@ -149,7 +147,7 @@ func BuildSourceBody(p *Plan, facts HostFacts, opts SourceOptions) (*PostSourceS
 	if h.MemoryBytes > 0 {
 		b.Memory = ptr(h.MemoryBytes >> 20)
 	}
-	b.IP, b.IPv6 = primaryAddresses(facts.Networks)
+	b.IP, b.IPv6 = primaryAddresses(b.Networks)
 	for _, pd := range p.Disks {
 		b.Disks = append(b.Disks, serverDisk(pd))
 	}
@@ -161,6 +159,15 @@ func BuildSourceBody(p *Plan, facts HostFacts, opts SourceOptions) (*PostSourceS
 	}
 	windowsSourceFields(b, h)
 	return b, warns
+}
+
+// netWorks is the interfaces as registration sends them (never null).
+func netWorks(nets []hostfacts.Network) []NetWork {
+	out := make([]NetWork, 0, len(nets))
+	for _, n := range nets {
+		out = append(out, NetWork{Name: n.Name, IP: n.IP, IPv6: n.IPv6, Netmask: n.Netmask, Gateway: n.Gateway, MTU: n.MTU, MAC: n.MAC})
+	}
+	return out
 }
 
 // primaryAddresses is the first IPv4 and the first IPv6 address of the interfaces, in

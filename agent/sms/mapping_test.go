@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/sms-agent/sms-agent/agent/inventory"
+	"github.com/sms-agent/sms-agent/collectors/hostfacts"
 )
 
 // seedInventory is the host of the seed's example: /dev/vda with one ext4 root partition.
@@ -164,7 +165,7 @@ func TestBuildTargetServerExclude(t *testing.T) {
 
 func TestBuildSourceBody(t *testing.T) {
 	facts := HostFacts{
-		Networks: []NetWork{{Name: "eth0", IP: "192.168.0.10", Netmask: "255.255.255.0", Gateway: "192.168.0.1", MAC: "fa:16:3e:00:00:01", MTU: ptr(int64(1500))}},
+		Networks: []hostfacts.Network{{Name: "eth0", IP: "192.168.0.10", Netmask: "255.255.255.0", Gateway: "192.168.0.1", MAC: "fa:16:3e:00:00:01", MTU: ptr(int64(1500))}},
 		HasRsync: ptr(true), HasTc: ptr(true), Paravirtualization: ptr(true), BootLoader: "GRUB", RawDevices: ptr(""),
 	}
 	b, warns := BuildSourceBody(mustPlan(t, seedInventory(), PlanOptions{}), facts, SourceOptions{AgentVersion: "1.2.3"})

@@ -12,6 +12,8 @@
 //     overflow is reported with its JSON path instead of wrapping silently.
 package sms
 
+import "github.com/sms-agent/sms-agent/collectors/hostfacts"
+
 // OS types (PostTask.os_type, PostSourceServerBody.os_type).
 const (
 	OSLinux   = "LINUX"
@@ -203,6 +205,10 @@ type PhysicalVolume struct {
 	UUID           string `json:"uuid,omitempty"`
 	SizePerCluster *int64 `json:"size_per_cluster,omitempty"` // int32, Windows
 }
+
+// HostFacts are the registration facts the inventory does not carry, read by
+// collectors/hostfacts; their JSON is the `--facts FILE` format.
+type HostFacts = hostfacts.Facts
 
 // NetWork (sic) is a network interface of the source.
 type NetWork struct {

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/sms-agent/sms-agent/agent/inventory"
-	"github.com/sms-agent/sms-agent/agent/sms"
+	"github.com/sms-agent/sms-agent/collectors/hostfacts"
 	"github.com/sms-agent/sms-agent/platform"
 )
 
@@ -164,9 +164,9 @@ func runCapture(ctx context.Context, a *app, args []string) int {
 	// The host facts a registration needs (network files, boot loader, tools; Windows'
 	// adapters) are recorded too, and the interface addresses, which no file holds.
 	if h.OS == platform.OSWindows {
-		sms.WindowsFacts(ctx, h.Probes)
+		hostfacts.Windows(ctx, h.Probes)
 	} else {
-		sms.FactReader{FS: h.FS, Run: h.Run, Timeout: o.commandTimeout, Kernel: inv.Host.KernelVersion}.Gather(ctx)
+		hostfacts.Reader{FS: h.FS, Run: h.Run, Timeout: o.commandTimeout, Kernel: inv.Host.KernelVersion}.Read(ctx)
 	}
 	probes, encErrs := rec.Records()
 	for _, err := range encErrs {
@@ -175,8 +175,8 @@ func runCapture(ctx context.Context, a *app, args []string) int {
 	m := platform.Manifest{Created: created, AgentVersion: a.Version, Privileged: h.Privileged, OS: h.OS, Probes: probes}
 	// On Windows the adapters and their addresses are the windows.adapters_addresses probe's.
 	if h.OS != platform.OSWindows {
-		if ifs, err := sms.LiveInterfaces(); err == nil {
-			m.Interfaces = sms.ToCapture(ifs)
+		if ifs, err := hostfacts.LiveInterfaces(); err == nil {
+			m.Interfaces = hostfacts.ToCapture(ifs)
 		} else {
 			fmt.Fprintf(a.Stderr, "warning: capture: network interfaces: %v\n", err)
 		}

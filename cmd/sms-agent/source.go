@@ -15,6 +15,7 @@ import (
 	"github.com/sms-agent/sms-agent/agent/daemon"
 	"github.com/sms-agent/sms-agent/agent/inventory"
 	"github.com/sms-agent/sms-agent/agent/sms"
+	"github.com/sms-agent/sms-agent/collectors/hostfacts"
 	"github.com/sms-agent/sms-agent/platform"
 )
 
@@ -264,20 +265,20 @@ func (h *hostInput) load(ctx context.Context, a *app, wantFacts bool) (*inventor
 		facts, err = readFacts(h.facts)
 	case host.OS == platform.OSWindows:
 		var w []string
-		facts, w = sms.WindowsFacts(ctx, host.Probes)
+		facts, w = hostfacts.Windows(ctx, host.Probes)
 		for _, s := range w {
 			warns = append(warns, "host facts: "+s)
 		}
 	default:
-		r := sms.FactReader{FS: host.FS, Run: host.Run, Timeout: h.commandTimeout, Kernel: inv.Host.KernelVersion}
+		r := hostfacts.Reader{FS: host.FS, Run: host.Run, Timeout: h.commandTimeout, Kernel: inv.Host.KernelVersion}
 		switch {
 		case host.Live:
-			r.Interfaces = sms.LiveInterfaces
+			r.Interfaces = hostfacts.LiveInterfaces
 		case capt.Manifest != nil && len(capt.Manifest.Interfaces) > 0:
-			r.Interfaces = sms.CapturedInterfaces(capt.Manifest.Interfaces)
+			r.Interfaces = hostfacts.CapturedInterfaces(capt.Manifest.Interfaces)
 		}
 		var w []string
-		facts, w = r.Gather(ctx)
+		facts, w = r.Read(ctx)
 		for _, s := range w {
 			warns = append(warns, "host facts: "+s)
 		}

@@ -1,4 +1,10 @@
-package sms
+// Package hostfacts reads the facts a source registration needs that the inventory does
+// not carry: network interfaces (/sys/class/net, /proc/net/route and the live addresses),
+// the tools migration uses (rsync, tc), paravirtual drivers, the boot loader, raw
+// devices, the release file, and what the target needs to boot (collectors/boot). All
+// of it is read through platform.FS, so a capture records it; the live interface
+// addresses, which no file holds, travel in the capture's manifest. See README.md.
+package hostfacts
 
 import (
 	"bufio"
@@ -20,11 +26,11 @@ import (
 	"github.com/sms-agent/sms-agent/platform"
 )
 
-// HostFacts are the registration facts the inventory does not carry. Pointers and
+// Facts are the registration facts the inventory does not carry. Pointers and
 // empty strings are "unknown" and are omitted from the body. `--facts FILE` reads this
-// JSON instead of the host.
-type HostFacts struct {
-	Networks           []NetWork `json:"networks"`
+// JSON instead of the host (agent/sms names it HostFacts).
+type Facts struct {
+	Networks           []Network `json:"networks"`
 	HasRsync           *bool     `json:"has_rsync,omitempty"`
 	HasTc              *bool     `json:"has_tc,omitempty"`
 	Paravirtualization *bool     `json:"paravirtualization,omitempty"`
@@ -37,16 +43,28 @@ type HostFacts struct {
 	Boot *boot.Facts `json:"boot,omitempty"`
 }
 
+// Network is one interface of the source as registration sends it (agent/sms's NetWork
+// without the id SMS assigns); the JSON is the same.
+type Network struct {
+	Name    string `json:"name"`
+	IP      string `json:"ip"`
+	IPv6    string `json:"ipv6,omitempty"`
+	Netmask string `json:"netmask"`
+	Gateway string `json:"gateway"`
+	MTU     *int64 `json:"mtu,omitempty"`
+	MAC     string `json:"mac"`
+}
+
 // Interface is one network interface with its addresses, as net.Interfaces reports it.
 type Interface struct {
 	Name  string
 	Addrs []netip.Prefix
 }
 
-// FactReader reads HostFacts from a host root. Interfaces gives the addresses of the
+// Reader reads Facts from a host root. Interfaces gives the addresses of the
 // live host (LiveInterfaces); nil when the root is not this machine (a capture), and
 // the addresses are then unknown.
-type FactReader struct {
+type Reader struct {
 	FS         platform.FS
 	Interfaces func() ([]Interface, error)
 	// Run lists the running kernel's initramfs (boot facts); nil: the boot facts are
@@ -114,9 +132,9 @@ func CapturedInterfaces(ifs []platform.NetInterface) func() ([]Interface, error)
 	}
 }
 
-// Gather reads every fact it can; warnings say which could not be read.
-func (r FactReader) Gather(ctx context.Context) (HostFacts, []string) {
-	var f HostFacts
+// Read reads every fact it can; warnings say which could not be read.
+func (r Reader) Read(ctx context.Context) (Facts, []string) {
+	var f Facts
 	var warns []string
 	nets, err := r.networks()
 	if err != nil {
@@ -151,7 +169,7 @@ func firstLine(s string) string {
 }
 
 // hasTool looks for an executable name in /usr/bin, /usr/sbin, /bin and /sbin.
-func (r FactReader) hasTool(name string) bool {
+func (r Reader) hasTool(name string) bool {
 	for _, d := range []string{"/usr/bin", "/usr/sbin", "/bin", "/sbin"} {
 		if r.FS.Exists(d + "/" + name) {
 			return true
@@ -162,7 +180,7 @@ func (r FactReader) hasTool(name string) bool {
 
 // bootLoader is GRUB when a GRUB configuration directory exists under /boot (grub2 or
 // grub, BIOS or EFI), LILO when /etc/lilo.conf exists, else "" (unknown, omitted).
-func (r FactReader) bootLoader() string {
+func (r Reader) bootLoader() string {
 	for _, p := range []string{"/boot/grub2", "/boot/grub"} {
 		if r.FS.Exists(p) {
 			return "GRUB"
@@ -185,7 +203,7 @@ func (r FactReader) bootLoader() string {
 // devices (/sys/bus/xen/devices) or the virtio block/SCSI/net drivers
 // (/sys/bus/virtio/drivers/virtio_blk, virtio_scsi, virtio_net). nil when /sys/bus
 // cannot be read.
-func (r FactReader) paravirtualization() *bool {
+func (r Reader) paravirtualization() *bool {
 	if _, err := r.FS.ReadDir("/sys/bus"); err != nil {
 		return nil
 	}
@@ -201,7 +219,7 @@ func (r FactReader) paravirtualization() *bool {
 }
 
 // rawDevices lists the raw(8) character devices /dev/raw/rawN ("" when none).
-func (r FactReader) rawDevices() *string {
+func (r Reader) rawDevices() *string {
 	names, err := r.FS.ReadDir("/dev/raw")
 	if err != nil {
 		if r.FS.Exists("/dev") {
@@ -221,7 +239,7 @@ func (r FactReader) rawDevices() *string {
 // networks lists the interfaces from /sys/class/net: physical ones, and virtual ones
 // (bridges, bonds) that carry the default route. The default route's interface comes
 // first, the others by name. Loopback and interfaces without a MAC are left out.
-func (r FactReader) networks() ([]NetWork, error) {
+func (r Reader) networks() ([]Network, error) {
 	names, err := r.FS.ReadDir("/sys/class/net")
 	if err != nil {
 		return nil, err
@@ -241,7 +259,7 @@ func (r FactReader) networks() ([]NetWork, error) {
 			addrs[i.Name] = i.Addrs
 		}
 	}
-	var out []NetWork
+	var out []Network
 	for _, n := range names {
 		base := "/sys/class/net/" + n
 		mac, _ := r.FS.ReadString(base + "/address")
@@ -251,7 +269,7 @@ func (r FactReader) networks() ([]NetWork, error) {
 		if link, err := r.FS.Readlink(base); err == nil && strings.Contains(link, "/virtual/") && n != defIf {
 			continue
 		}
-		nw := NetWork{Name: n, MAC: mac}
+		nw := Network{Name: n, MAC: mac}
 		if s, err := r.FS.ReadString(base + "/mtu"); err == nil {
 			if v, err := strconv.ParseInt(s, 10, 32); err == nil {
 				nw.MTU = ptr(v)
@@ -371,3 +389,5 @@ func gatewayOf(rs []route, iface string) (string, bool) {
 	}
 	return "", false
 }
+
+func ptr[T any](v T) *T { return &v }

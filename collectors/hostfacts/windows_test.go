@@ -1,4 +1,4 @@
-package sms
+package hostfacts
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package sms
+package hostfacts
 
 import (
 	"context"
@@ -125,19 +125,19 @@ func TestGatherFacts(t *testing.T) {
 		"/sys/bus/xen/":                              "",
 		"/sys/devices/virtual/net/docker0/operstate": "up",
 	})
-	r := FactReader{FS: platform.NewFS(root), Interfaces: func() ([]Interface, error) {
+	r := Reader{FS: platform.NewFS(root), Interfaces: func() ([]Interface, error) {
 		return []Interface{
 			{Name: "eth0", Addrs: []netip.Prefix{netip.MustParsePrefix("fe80::1/64"), netip.MustParsePrefix("192.168.0.10/24"), netip.MustParsePrefix("fd00::10/64")}},
 			{Name: "eth1", Addrs: []netip.Prefix{netip.MustParsePrefix("10.0.16.5/20")}},
 			{Name: "docker0", Addrs: []netip.Prefix{netip.MustParsePrefix("172.17.0.1/16")}},
 		}, nil
 	}}
-	got, warns := r.Gather(context.Background())
+	got, warns := r.Read(context.Background())
 	if len(warns) != 0 {
 		t.Errorf("warnings: %v", warns)
 	}
-	want := HostFacts{
-		Networks: []NetWork{
+	want := Facts{
+		Networks: []Network{
 			{Name: "eth0", IP: "192.168.0.10", IPv6: "fd00::10", Netmask: "255.255.255.0", Gateway: "192.168.0.1", MTU: ptr(int64(1500)), MAC: "fa:16:3e:00:00:01"},
 			{Name: "eth1", IP: "10.0.16.5", Netmask: "255.255.240.0", Gateway: "10.0.0.254", MTU: ptr(int64(9000)), MAC: "fa:16:3e:00:00:02"},
 		},
@@ -151,8 +151,8 @@ func TestGatherFacts(t *testing.T) {
 
 	// A capture: no live addresses, nothing installed, no /sys/bus.
 	bare := writeTree(t, map[string]string{"/sys/class/net/ens3/address": "52:54:00:12:34:56\n", "/dev/": "", "/boot/efi/EFI/ubuntu/grub.cfg": ""})
-	got, _ = FactReader{FS: platform.NewFS(bare)}.Gather(context.Background())
-	want = HostFacts{Networks: []NetWork{{Name: "ens3", MAC: "52:54:00:12:34:56"}}, HasRsync: ptr(false), HasTc: ptr(false), BootLoader: "GRUB", RawDevices: ptr(""),
+	got, _ = Reader{FS: platform.NewFS(bare)}.Read(context.Background())
+	want = Facts{Networks: []Network{{Name: "ens3", MAC: "52:54:00:12:34:56"}}, HasRsync: ptr(false), HasTc: ptr(false), BootLoader: "GRUB", RawDevices: ptr(""),
 		Boot: &boot.Facts{Images: []string{}, XenPV: ptr(false), SELinux: "disabled"}}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("bare facts (-want +got):\n%s", d)
