@@ -122,7 +122,7 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 		idsWG.Add(1)
 		go func() {
 			defer idsWG.Done()
-			ids = fsid.Identify(ctx, h.FS, h.Run, probe, opt.CommandTimeout)
+			ids = fsid.Identify(ctx, h.FS, h.Run, h.Probes, probe, opt.CommandTimeout)
 		}()
 	}
 
@@ -271,10 +271,11 @@ func fullRead(named []string) func(string) bool {
 // kernel names.
 func probeList(devs, disks []blockdev.Device) (probe []fsid.Device, probed []string) {
 	add := func(dv blockdev.Device) {
-		probe = append(probe, fsid.Device{KName: dv.KName, MajMin: dv.MajMin()})
+		probe = append(probe, fsid.Device{KName: dv.KName, MajMin: dv.MajMin(), DMUUID: dv.DMUUID})
 		probed = append(probed, dv.KName)
 		for _, p := range dv.Partitions {
-			probe = append(probe, fsid.Device{KName: p.KName, MajMin: p.MajMin()})
+			probe = append(probe, fsid.Device{KName: p.KName, MajMin: p.MajMin(), Disk: dv.KName,
+				Start: uint64(p.Start / blockdev.SectorSize), Sectors: uint64(p.Size / blockdev.SectorSize)})
 			probed = append(probed, p.KName)
 		}
 	}
@@ -541,7 +542,7 @@ func toUsage(u mounts.Usage) Usage {
 }
 
 func identity(p fsid.Props, mounted *Mount) Identity {
-	id := Identity{FileSystem: p.Type, UUID: p.UUID, Label: p.Label}
+	id := Identity{FileSystem: p.Type, UUID: p.UUID, Label: p.Label, Source: p.Source}
 	if id.FileSystem == "" && mounted != nil {
 		id.FileSystem = mounted.FileSystem
 	}
