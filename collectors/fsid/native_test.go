@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -136,7 +137,7 @@ var gptQuery = NativeQuery{Disk: "/dev/loop0", Parts: []NativePart{
 	{Path: "/dev/loop0p3", Start: 309248, Size: 303104, DiskDev: "7:0"},
 }}
 
-func gptAnswer(t *testing.T) NativeAnswer {
+func gptAnswer(t testing.TB) NativeAnswer {
 	c := fixtureCaptures(t, "gpt")
 	return NativeAnswer{Disk: NativeDevice{Capture: c["/dev/loop0"]}, Parts: []NativeDevice{
 		{Capture: c["/dev/loop0p1"]}, {Capture: c["/dev/loop0p2"]}, {Capture: c["/dev/loop0p3"]},
@@ -278,4 +279,26 @@ func TestNativeQueryKey(t *testing.T) {
 	if _, err := platform.Ask(context.Background(), probes, NativeProbe, moved); !errors.Is(err, platform.ErrNotRecorded) {
 		t.Errorf("moved partition: %v; want not recorded", err)
 	}
+}
+
+// FuzzNativeAnswer: a recorded question and answer, whatever their bytes, replay
+// without a panic, with one answer per partition asked.
+func FuzzNativeAnswer(f *testing.F) {
+	q, _ := json.Marshal(gptQuery)
+	a, _ := json.Marshal(gptAnswer(f))
+	f.Add(q, a)
+	f.Add([]byte(`{"disk":"/dev/sda"}`), []byte(`{"disk":{"capture":{"size":4096,"sector_size":512,"kind":"disk","extents":[{"off":0,"data":"AAAA"}]}}}`))
+	f.Add([]byte(`{"disk":"/dev/sda","parts":[{"path":"/dev/sda1","start":1,"size":1,"disk_dev":"8:0"}]}`),
+		[]byte(`{"disk":{"capture":{"size":-1,"kind":"bogus"}},"parts":[{"zoned":true}]}`))
+	f.Fuzz(func(t *testing.T, key, answer []byte) {
+		var q NativeQuery
+		var a NativeAnswer
+		if json.Unmarshal(key, &q) != nil || json.Unmarshal(answer, &a) != nil {
+			return
+		}
+		r := replayNative(q, a)
+		if len(r.Parts) != len(q.Parts) {
+			t.Fatalf("%d partition answers for %d partitions", len(r.Parts), len(q.Parts))
+		}
+	})
 }
