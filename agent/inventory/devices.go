@@ -33,10 +33,11 @@ func fullRead(named []string) func(string) bool {
 // kernel names.
 func probeList(devs, disks []blockdev.Device) (probe []fsid.Device, probed []string) {
 	add := func(dv blockdev.Device) {
-		probe = append(probe, fsid.Device{KName: dv.KName, MajMin: dv.MajMin()})
+		probe = append(probe, fsid.Device{KName: dv.KName, MajMin: dv.MajMin(), DMUUID: dv.DMUUID})
 		probed = append(probed, dv.KName)
 		for _, p := range dv.Partitions {
-			probe = append(probe, fsid.Device{KName: p.KName, MajMin: p.MajMin()})
+			probe = append(probe, fsid.Device{KName: p.KName, MajMin: p.MajMin(), Disk: dv.KName,
+				Start: uint64(p.Start / blockdev.SectorSize), Sectors: uint64(p.Size / blockdev.SectorSize)})
 			probed = append(probed, p.KName)
 		}
 	}
@@ -172,7 +173,7 @@ func (d *discovery) identify(ctx context.Context, p firstPass) identified {
 		return identified{res: fsid.Result{Props: map[string]fsid.Props{}}}
 	}
 	probe, probed := probeList(p.devs, p.disks)
-	return identified{res: fsid.Identify(ctx, d.h.FS, d.h.Run, probe, d.opt.CommandTimeout), probed: probed}
+	return identified{res: fsid.Identify(ctx, d.h.FS, d.h.Run, d.h.Probes, probe, d.opt.CommandTimeout), probed: probed}
 }
 
 // idWarnings reports what identification could not read.

@@ -9,7 +9,7 @@ import (
 )
 
 func identity(p fsid.Props, mounted *Mount) Identity {
-	id := Identity{FileSystem: p.Type, UUID: p.UUID, Label: p.Label}
+	id := Identity{FileSystem: p.Type, UUID: p.UUID, Label: p.Label, Source: p.Source}
 	if id.FileSystem == "" && mounted != nil {
 		id.FileSystem = mounted.FileSystem
 	}

@@ -96,6 +96,9 @@ type Identity struct {
 	FileSystem string `json:"file_system"` // ext4, xfs, vfat, swap, LVM2_member, btrfs, crypto_LUKS; "" when none found
 	UUID       string `json:"uuid"`
 	Label      string `json:"label,omitempty"`
+	// Source says which one answered: "udev" (its database), "lowprobe" (the agent's
+	// in-process prober) or "blkid"; absent when none did (nothing found, or not probed).
+	Source string `json:"id_source,omitempty"`
 }
 
 // Usage is a mounted filesystem's statfs, as df computes it.

@@ -1,7 +1,7 @@
 // Package fsid finds what is on a block device — filesystem type, UUID, label, and the
 // partition-table facts (scheme, partition type GUID, partition UUID and name) — from
-// the udev database when the host has one, else from one `blkid -p` process for all
-// the devices that udev does not describe. See README.md.
+// the udev database when the host has one, else in-process (collectors/lowprobe), else
+// from one `blkid -p` process for the devices the prober leaves to blkid. See README.md.
 package fsid
 
 import (
@@ -35,7 +35,7 @@ type Props struct {
 	Model    string // udev only
 	Serial   string // udev only
 	WWN      string // udev only
-	Source   string // "udev" or "blkid"
+	Source   string // "udev", "blkid" or "lowprobe" (SourceLowprobe): which one answered
 }
 
 // FromUdev maps a udev database record to Props.
@@ -82,10 +82,19 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-// Device names one block device to identify.
+// Device names one block device to identify, with what the in-process prober needs to
+// find a partition's entry in its disk's table.
 type Device struct {
 	KName  string // sda1
 	MajMin string // 8:1
+	// Disk is a partition's disk (sda); "" for a disk or another unpartitioned device
+	// (dm, md). The disk must be among the devices given to Identify.
+	Disk string
+	// Start and Sectors are a partition's sysfs start and size, in 512-byte sectors.
+	Start, Sectors uint64
+	// DMUUID is a device-mapper device's uuid: a kpartx partition ("part<N>-...") is
+	// left to blkid, which finds its table through the dm device below it.
+	DMUUID string
 }
 
 // Result is what Identify found, with the problems met on the way.
@@ -104,10 +113,14 @@ func BlkidArgv(devnames []string) []string {
 }
 
 // Identify returns Props for every device: from /run/udev/data/b<maj>:<min> when the
-// host has a udev database record for it, else from blkid.
-func Identify(ctx context.Context, fsys platform.FS, run platform.Runner, devs []Device, timeout time.Duration) Result {
+// host has a udev database record for it, else from the in-process prober (NativeProbe,
+// asked through probes), else from one blkid process for the devices the prober leaves
+// to it (NeedsBlkid, ambivalent, zoned, CD-ROM, not in an older capture). While a
+// capture is recorded, blkid also probes the devices the prober identified, so that the
+// capture holds both answers (its result is not used).
+func Identify(ctx context.Context, fsys platform.FS, run platform.Runner, probes platform.Prober, devs []Device, timeout time.Duration) Result {
 	res := Result{Props: map[string]Props{}}
-	var probe []string
+	var rest []Device
 	for _, d := range devs {
 		b, err := fsys.ReadFile("/run/udev/data/b" + d.MajMin)
 		if err == nil {
@@ -116,10 +129,29 @@ func Identify(ctx context.Context, fsys platform.FS, run platform.Runner, devs [
 				continue
 			}
 		}
-		probe = append(probe, "/dev/"+d.KName)
+		rest = append(rest, d)
+	}
+	if len(rest) == 0 {
+		return res
+	}
+	ask := func(qs []NativeQuery) []platform.Answer[NativeAnswer] {
+		return platform.AskAll(ctx, probes, NativeProbe, qs)
+	}
+	w := identifyNative(ask, rest, devs, &res)
+	var probe, second []string
+	for _, d := range rest {
+		switch p := "/dev/" + d.KName; {
+		case w.blkid[p]:
+			probe = append(probe, p)
+		case w.native[p]:
+			second = append(second, p)
+		}
 	}
 	if len(probe) > 0 {
 		probeBlkid(ctx, run, probe, timeout, &res)
+	}
+	if w.recording && len(second) > 0 {
+		probeBlkid(ctx, run, second, timeout, &Result{Props: map[string]Props{}})
 	}
 	return res
 }

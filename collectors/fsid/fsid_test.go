@@ -154,8 +154,8 @@ func TestIdentifyDeniedDeviceRetries(t *testing.T) {
 			Stdout: string(read(t, "testdata/blkid-denied.stdout")), Stderr: string(read(t, "testdata/blkid-denied.stderr")), ExitCode: code},
 		{Argv: BlkidArgv([]string{"/dev/loop0p2"}), Stdout: string(read(t, "testdata/blkid-denied-retry.stdout"))},
 	})
-	res := Identify(context.Background(), platform.NewFS(t.TempDir()), run,
-		[]Device{{"loop0p1", "259:0"}, {"vda", "254:0"}, {"loop0p2", "259:1"}}, time.Second)
+	res := Identify(context.Background(), platform.NewFS(t.TempDir()), run, nil,
+		[]Device{{KName: "loop0p1", MajMin: "259:0"}, {KName: "vda", MajMin: "254:0"}, {KName: "loop0p2", MajMin: "259:1"}}, time.Second)
 	if got := res.Props["loop0p1"].Type; got != "vfat" {
 		t.Errorf("loop0p1 type %q; want vfat", got)
 	}
@@ -186,8 +186,8 @@ func TestIdentifyBlankDeviceRetries(t *testing.T) {
 		{Argv: BlkidArgv([]string{"/dev/loop4", "/dev/loop5"}),
 			Stdout: string(read(t, "testdata/blkid-blank-retry.stdout")), ExitCode: exit("blkid-blank-retry")},
 	})
-	res := Identify(context.Background(), platform.NewFS(t.TempDir()), run,
-		[]Device{{"loop2", "7:2"}, {"loop3", "7:3"}, {"loop4", "7:4"}, {"loop5", "7:5"}}, time.Second)
+	res := Identify(context.Background(), platform.NewFS(t.TempDir()), run, nil,
+		[]Device{{KName: "loop2", MajMin: "7:2"}, {KName: "loop3", MajMin: "7:3"}, {KName: "loop4", MajMin: "7:4"}, {KName: "loop5", MajMin: "7:5"}}, time.Second)
 	if p := res.Props["loop2"]; p.Type != "ext4" || p.Label != "first" {
 		t.Errorf("loop2 %+v; want ext4 labelled first", p)
 	}
@@ -204,7 +204,7 @@ func TestIdentifyBlankDeviceRetries(t *testing.T) {
 func TestIdentifyNothingFound(t *testing.T) {
 	// blkid exits 2 without a message when no device carries a known signature.
 	run := platform.NewReplayRunner([]platform.RecordedCommand{{Argv: BlkidArgv([]string{"/dev/loop5"}), ExitCode: 2}})
-	res := Identify(context.Background(), platform.NewFS(t.TempDir()), run, []Device{{"loop5", "7:5"}}, time.Second)
+	res := Identify(context.Background(), platform.NewFS(t.TempDir()), run, nil, []Device{{KName: "loop5", MajMin: "7:5"}}, time.Second)
 	if len(res.Props) != 0 || len(res.Warnings) != 0 || len(res.Denied) != 0 {
 		t.Errorf("got %+v; want nothing", res)
 	}

@@ -26,8 +26,8 @@ func TestIdentifyPrefersUdev(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Only sdz (no udev record) reaches blkid, which is not installed: one warning.
-	res := Identify(context.Background(), platform.NewFS(root), platform.NewReplayRunner(nil),
-		[]Device{{"sda", "8:0"}, {"sdz", "65:144"}}, time.Second)
+	res := Identify(context.Background(), platform.NewFS(root), platform.NewReplayRunner(nil), nil,
+		[]Device{{KName: "sda", MajMin: "8:0"}, {KName: "sdz", MajMin: "65:144"}}, time.Second)
 	if got := res.Props["sda"]; got.Type != "LVM2_member" || got.Source != "udev" {
 		t.Errorf("sda = %+v; want LVM2_member from udev", got)
 	}

@@ -1,0 +1,144 @@
+package fsid
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sms-agent/sms-agent/collectors/lowprobe"
+	"github.com/sms-agent/sms-agent/platform"
+)
+
+// hostsDir holds the captured hosts (testdata/hosts: archives, and directories with a
+// manifest).
+const hostsDir = "../../testdata/hosts"
+
+// captureManifest reads the manifest of a capture archive or directory, without
+// unpacking the rest.
+func captureManifest(t *testing.T, p string) *platform.Manifest {
+	t.Helper()
+	var b []byte
+	if !strings.HasSuffix(p, ".tar.gz") {
+		var err error
+		if b, err = os.ReadFile(filepath.Join(p, platform.ManifestName)); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		gz, err := gzip.NewReader(f)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		tr := tar.NewReader(gz)
+		for {
+			h, err := tr.Next()
+			if err == io.EOF {
+				return nil // a snapshot without a manifest: no probe answers
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			if path.Clean(strings.TrimPrefix(h.Name, "./")) == platform.ManifestName {
+				if b, err = io.ReadAll(tr); err != nil {
+					t.Fatalf("%s: %v", p, err)
+				}
+				break
+			}
+		}
+	}
+	m, err := platform.ParseManifest(b)
+	if err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	return m
+}
+
+// blkidBlocks is every block a recorded `blkid -p -o export` printed, by DEVNAME, as
+// text.
+func blkidBlocks(t *testing.T, m *platform.Manifest) map[string]string {
+	out := map[string]string{}
+	for _, rec := range m.Probes[platform.CommandProbe.Name] {
+		var argv []string
+		if err := json.Unmarshal(rec.Key, &argv); err != nil || len(argv) == 0 || argv[0] != "blkid" || len(rec.Answer) == 0 {
+			continue
+		}
+		var o platform.CommandOutput
+		if err := json.Unmarshal(rec.Answer, &o); err != nil {
+			t.Fatalf("blkid record %s: %v", rec.Key, err)
+		}
+		for _, blk := range strings.Split(o.Stdout, "\n\n") {
+			if name, ok := strings.CutPrefix(blk, "DEVNAME="); ok {
+				name, _, _ = strings.Cut(name, "\n")
+				out[name] = strings.TrimSuffix(blk, "\n") + "\n"
+			}
+		}
+	}
+	return out
+}
+
+// TestCapturesNativeEqualsBlkid: where a capture holds both the bytes the in-process
+// prober read of a device and what blkid printed for it (a capture recorded since the
+// prober: blkid then also probes the devices the prober identified), replaying the bytes
+// gives blkid's output exactly, value by value and in its order.
+func TestCapturesNativeEqualsBlkid(t *testing.T) {
+	archives, _ := filepath.Glob(filepath.Join(hostsDir, "*.tar.gz"))
+	dirs, _ := filepath.Glob(filepath.Join(hostsDir, "*", platform.ManifestName))
+	for _, d := range dirs {
+		archives = append(archives, filepath.Dir(d))
+	}
+	if len(archives) == 0 {
+		t.Fatalf("no captures in %s", hostsDir)
+	}
+	compared := 0
+	for _, p := range archives {
+		m := captureManifest(t, p)
+		if m == nil || len(m.Probes[NativeProbe.Name]) == 0 {
+			continue
+		}
+		blkid := blkidBlocks(t, m)
+		for _, rec := range m.Probes[NativeProbe.Name] {
+			var q NativeQuery
+			var a NativeAnswer
+			if err := json.Unmarshal(rec.Key, &q); err != nil {
+				t.Fatalf("%s: key %s: %v", p, rec.Key, err)
+			}
+			if err := json.Unmarshal(rec.Answer, &a); err != nil {
+				t.Fatalf("%s: answer of %s: %v", p, rec.Key, err)
+			}
+			r := replayNative(q, a)
+			check := func(dev string, d NativeDevice) {
+				want, ok := blkid[dev]
+				if !ok || d.res == nil {
+					return
+				}
+				switch d.res.Status {
+				case lowprobe.Identified:
+					if got := d.res.Export(dev); got != want {
+						t.Errorf("%s: %s: the prober replays to\n%s\nblkid printed\n%s", filepath.Base(p), dev, got, want)
+					}
+					compared++
+				case lowprobe.Empty:
+					t.Errorf("%s: %s: the prober finds nothing; blkid printed\n%s", filepath.Base(p), dev, want)
+				}
+			}
+			check(q.Disk, r.Disk)
+			for i, part := range q.Parts {
+				check(part.Path, r.Parts[i])
+			}
+		}
+	}
+	if compared == 0 {
+		t.Error("no capture holds both answers for any device (re-record one: e2e/discover -record-hosts)")
+	}
+	t.Logf("%d devices compared", compared)
+}
