@@ -77,7 +77,7 @@ func Discover(ctx context.Context, h platform.Host, opt Options) (*Inventory, er
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		statfs = statfsAll(ctx, h, fss)
+		statfs = statfsAll(ctx, h, mis, fss)
 	}()
 	var host hostinfo.Info
 	var hostErrs []error
@@ -291,13 +291,18 @@ func probeList(devs, disks []blockdev.Device) (probe []fsid.Device, probed []str
 }
 
 // statfsAll asks statfs for every block and FUSE mount (never network or autofs ones);
-// local kernel filesystems may be answered by coreutils' stat, which is cheaper than
-// the abandonable helper child (platform.StatfsProbe).
-func statfsAll(ctx context.Context, h platform.Host, fss []mounts.Filesystem) map[string]platform.StatfsOutcome {
+// the statfs of mounts that cannot block (mounts.InProcessStatfs over the whole table
+// mis) runs in the agent itself, local kernel filesystems may be answered by coreutils'
+// stat, which is cheaper than the abandonable helper child (platform.StatfsProbe). An
+// unreadable kernel release leaves xfs to the children.
+func statfsAll(ctx context.Context, h platform.Host, mis []mounts.MountInfo, fss []mounts.Filesystem) map[string]platform.StatfsOutcome {
+	release, _ := h.FS.ReadString("/proc/sys/kernel/osrelease")
+	inProcess := mounts.InProcessStatfs(mis, release)
 	var qs []platform.StatfsQuery
 	for _, f := range fss {
 		if f.Kind == mounts.KindBlock || f.Kind == mounts.KindFUSE {
-			qs = append(qs, platform.StatfsQuery{Path: f.MountPoint, Local: f.Kind == mounts.KindBlock && mounts.IsLocalKernelFS(f.FSType)})
+			qs = append(qs, platform.StatfsQuery{Path: f.MountPoint, Local: f.Kind == mounts.KindBlock && mounts.IsLocalKernelFS(f.FSType),
+				InProcess: inProcess[f.MountPoint]})
 		}
 	}
 	return platform.StatfsAll(ctx, h.Probes, qs)
