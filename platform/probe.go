@@ -61,6 +61,10 @@ type LiveEnv struct {
 	// Recording is set while a capture is taken: commands then wait for their exit
 	// (Command.Complete is ignored), so that the real exit code and all of stderr are kept.
 	Recording bool
+	// Spawned, when set, is called with the argv of every child process a live probe is
+	// about to start (a command, coreutils' stat, the statfs helper), before it starts;
+	// tests count children with it. It may be called from several goroutines at once.
+	Spawned func(argv []string)
 }
 
 // A Prober answers probes: live, recording, or from a capture.

@@ -81,6 +81,7 @@ func firstLine(s string) string {
 type ExecRunner struct {
 	SearchPath []string
 	Env        []string
+	Spawned    func(argv []string) // see LiveEnv.Spawned; nil: nothing
 }
 
 // DefaultSearchPath is where ExecRunner looks for tools when SearchPath is empty.
@@ -177,6 +178,7 @@ func (r ExecRunner) Run(ctx context.Context, c Command) (Result, error) {
 	}
 	cmd.Stdin = nil
 	setProcessGroup(cmd)
+	spawned(r.Spawned, cmd.Args)
 	err = cmd.Start()
 	if errPipe != nil {
 		cmd.Stderr.(io.Closer).Close() // the child has its own copy of the write end
@@ -248,7 +250,7 @@ var CommandProbe = Probe[Command, CommandOutput]{
 }
 
 func liveCommands(ctx context.Context, env LiveEnv, cs []Command) []Answer[CommandOutput] {
-	r := ExecRunner{SearchPath: env.SearchPath, Env: env.Env}
+	r := ExecRunner{SearchPath: env.SearchPath, Env: env.Env, Spawned: env.Spawned}
 	out := make([]Answer[CommandOutput], len(cs))
 	for i, c := range cs {
 		if env.Recording {

@@ -66,6 +66,7 @@ type Statfser interface {
 type HelperStatfs struct {
 	Argv    []string // e.g. {"/proc/self/exe", "__statfs"}
 	Timeout time.Duration
+	Spawned func(argv []string) // see LiveEnv.Spawned; nil: nothing
 }
 
 // Statfs asks the helper about every path and waits at most Timeout for the answers.
@@ -92,6 +93,7 @@ func (h HelperStatfs) Statfs(ctx context.Context, paths []string) map[string]Sta
 		return fail("statfs helper: " + err.Error())
 	}
 	setProcessGroup(cmd)
+	spawned(h.Spawned, cmd.Args)
 	if err := cmd.Start(); err != nil {
 		return fail("statfs helper: " + err.Error())
 	}
@@ -199,18 +201,25 @@ func ServeStatfs(r io.Reader, w io.Writer) error {
 	return nil
 }
 
-// StatfsQuery asks statfs of one mount point.
+// StatfsQuery asks statfs of one mount point. Only Path identifies it in a capture:
+// how it is asked live does not change the answer.
 type StatfsQuery struct {
 	Path string
 	// Local: a local kernel filesystem on a block device, whose statfs reads in-memory
 	// counters; coreutils' stat may answer it (cheaper than the helper child).
 	Local bool
+	// InProcess: the statfs does no I/O and takes no lock that I/O can hold, for the
+	// mount and for every mount its path crosses (mounts.InProcessStatfs,
+	// docs/statfs.md), so the agent may call statfs(2) itself, with no child.
+	InProcess bool
 }
 
 // StatfsProbe is statfs(2) of a mount point, keyed by the path. Live, all the paths of
-// a batch are asked at once, in child processes abandoned after LiveEnv.StatfsTimeout
-// (HelperStatfs, CoreutilsStatfs for the local ones), so that no mount can hang the agent.
-// A failure's message is what StatfsOutcome.Err holds ("timed out after 2s").
+// a batch are asked at once: the InProcess ones by statfs(2) in this process (Linux;
+// elsewhere they go to the helper), the others in child processes abandoned after
+// LiveEnv.StatfsTimeout (CoreutilsStatfs for the Local ones, HelperStatfs for the rest),
+// so that no mount that could block can hang the agent. A failure's message is what
+// StatfsOutcome.Err holds ("timed out after 2s").
 var StatfsProbe = Probe[StatfsQuery, FSStat]{
 	Name: "statfs",
 	Key:  func(q StatfsQuery) any { return q.Path },
@@ -218,9 +227,11 @@ var StatfsProbe = Probe[StatfsQuery, FSStat]{
 }
 
 func liveStatfs(ctx context.Context, env LiveEnv, qs []StatfsQuery) []Answer[FSStat] {
-	var local, other []string
+	var inProcess, local, other []string
 	for _, q := range qs {
-		if q.Local && env.StatPath != "" && !strings.Contains(q.Path, "\n") {
+		if q.InProcess && statfsInProcess {
+			inProcess = append(inProcess, q.Path)
+		} else if q.Local && env.StatPath != "" && !strings.Contains(q.Path, "\n") {
 			local = append(local, q.Path)
 		} else {
 			other = append(other, q.Path)
@@ -232,23 +243,41 @@ func liveStatfs(ctx context.Context, env LiveEnv, qs []StatfsQuery) []Answer[FSS
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			localOut = CoreutilsStatfs{Path: env.StatPath, Timeout: env.StatfsTimeout}.Statfs(ctx, local)
+			localOut = CoreutilsStatfs{Path: env.StatPath, Timeout: env.StatfsTimeout, Spawned: env.Spawned}.Statfs(ctx, local)
 		}()
 	}
 	if len(other) > 0 {
-		if len(env.StatfsHelper) == 0 {
-			otherOut = map[string]StatfsOutcome{}
-			for _, p := range other {
-				otherOut[p] = StatfsOutcome{Path: p, Err: "no statfs helper"}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if len(env.StatfsHelper) == 0 {
+				otherOut = map[string]StatfsOutcome{}
+				for _, p := range other {
+					otherOut[p] = StatfsOutcome{Path: p, Err: "no statfs helper"}
+				}
+				return
 			}
+			otherOut = HelperStatfs{Argv: env.StatfsHelper, Timeout: env.StatfsTimeout, Spawned: env.Spawned}.Statfs(ctx, other)
+		}()
+	}
+	// While the children start: these do no I/O and take no lock I/O can hold.
+	inOut := make(map[string]StatfsOutcome, len(inProcess))
+	for _, p := range inProcess {
+		o := StatfsOutcome{Path: p}
+		if st, err := StatfsDirect(p); err != nil {
+			o.Err = err.Error()
 		} else {
-			otherOut = HelperStatfs{Argv: env.StatfsHelper, Timeout: env.StatfsTimeout}.Statfs(ctx, other)
+			o.Stat = &st
 		}
+		inOut[p] = o
 	}
 	wg.Wait()
 	out := make([]Answer[FSStat], len(qs))
 	for i, q := range qs {
-		o, ok := localOut[q.Path]
+		o, ok := inOut[q.Path]
+		if !ok {
+			o, ok = localOut[q.Path]
+		}
 		if !ok {
 			o = otherOut[q.Path]
 		}
@@ -262,6 +291,13 @@ func liveStatfs(ctx context.Context, env LiveEnv, qs []StatfsQuery) []Answer[FSS
 		}
 	}
 	return out
+}
+
+// spawned calls hook (LiveEnv.Spawned) with argv, if it is set.
+func spawned(hook func([]string), argv []string) {
+	if hook != nil {
+		hook(append([]string(nil), argv...))
+	}
 }
 
 // statfsError is a statfs failure whose message is the outcome's text.

@@ -22,6 +22,7 @@ import (
 type CoreutilsStatfs struct {
 	Path    string // the stat binary, e.g. /usr/bin/stat
 	Timeout time.Duration
+	Spawned func(argv []string) // see LiveEnv.Spawned; nil: nothing
 }
 
 // StatFormat is the --printf format: frsize, bsize, blocks, bfree, bavail, files,
@@ -52,6 +53,7 @@ func (c CoreutilsStatfs) Statfs(ctx context.Context, paths []string) map[string]
 	stdout, err := cmd.StdoutPipe()
 	if err == nil {
 		setProcessGroup(cmd)
+		spawned(c.Spawned, cmd.Args)
 		err = cmd.Start()
 	}
 	if err != nil {

@@ -69,7 +69,10 @@ func (d *discovery) start(ctx context.Context) recipe {
 	var r recipe
 	r.table = start(d, d.readMountTable)
 	r.host = start(d, func() hostRead { return d.hostInfo(ctx) })
-	r.usage = start(d, func() map[string]platform.StatfsOutcome { return statfsAll(ctx, d.h, r.table.get().fss) })
+	r.usage = start(d, func() map[string]platform.StatfsOutcome {
+		t := r.table.get()
+		return statfsAll(ctx, d.h, t.mis, t.fss)
+	})
 	r.first = start(d, d.readFirstPass)
 	r.ids = start(d, func() identified { return d.identify(ctx, r.first.get()) })
 	r.lvm = start(d, func() *lvmResult { return d.lvmReport(ctx, r.first.get(), r.ids) })

@@ -10,13 +10,18 @@ import (
 )
 
 // statfsAll asks statfs for every block and FUSE mount (never network or autofs ones);
-// local kernel filesystems may be answered by coreutils' stat, which is cheaper than
-// the abandonable helper child (platform.StatfsProbe).
-func statfsAll(ctx context.Context, h platform.Host, fss []mounts.Filesystem) map[string]platform.StatfsOutcome {
+// the statfs of mounts that cannot block (mounts.InProcessStatfs over the whole table
+// mis) runs in the agent itself, local kernel filesystems may be answered by coreutils'
+// stat, which is cheaper than the abandonable helper child (platform.StatfsProbe). An
+// unreadable kernel release leaves xfs to the children.
+func statfsAll(ctx context.Context, h platform.Host, mis []mounts.MountInfo, fss []mounts.Filesystem) map[string]platform.StatfsOutcome {
+	release, _ := h.FS.ReadString("/proc/sys/kernel/osrelease")
+	inProcess := mounts.InProcessStatfs(mis, release)
 	var qs []platform.StatfsQuery
 	for _, f := range fss {
 		if f.Kind == mounts.KindBlock || f.Kind == mounts.KindFUSE {
-			qs = append(qs, platform.StatfsQuery{Path: f.MountPoint, Local: f.Kind == mounts.KindBlock && mounts.IsLocalKernelFS(f.FSType)})
+			qs = append(qs, platform.StatfsQuery{Path: f.MountPoint, Local: f.Kind == mounts.KindBlock && mounts.IsLocalKernelFS(f.FSType),
+				InProcess: inProcess[f.MountPoint]})
 		}
 	}
 	return platform.StatfsAll(ctx, h.Probes, qs)
@@ -74,11 +79,12 @@ func toUsage(u mounts.Usage) Usage {
 
 // mountTable is the mount table, one entry per mounted filesystem view (mounts.Collapse).
 type mountTable struct {
+	mis []mounts.MountInfo // every line (statfsAll needs the mounts a path crosses)
 	fss []mounts.Filesystem
 	err error
 }
 
 func (d *discovery) readMountTable() mountTable {
 	mis, err := mounts.ReadTable(d.h.FS, d.opt.MountTable)
-	return mountTable{fss: mounts.Collapse(mis), err: err}
+	return mountTable{mis: mis, fss: mounts.Collapse(mis), err: err}
 }
