@@ -183,6 +183,6 @@ func (d *discovery) idWarnings(res fsid.Result) {
 	}
 	if len(res.Denied) > 0 {
 		d.rootOnly("fsid", "filesystem UUIDs and labels ("+strings.Join(res.Denied, "; ")+")",
-			fmt.Errorf("could not open %s to identify them: UUIDs and labels there are unknown", strings.Join(res.Denied, "; ")))
+			fmt.Errorf("identify %s: UUIDs and labels there are unknown", strings.Join(res.Denied, "; ")))
 	}
 }
