@@ -1,6 +1,8 @@
 package blockdev
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strconv"
@@ -171,5 +173,39 @@ func TestMaybeCandidate(t *testing.T) {
 		if got := MaybeCandidate(k); got != want {
 			t.Errorf("MaybeCandidate(%q) = %v; want %v", k, got, want)
 		}
+	}
+}
+
+// TestEmptyDeviceNotListed: a device of size 0 is reported with no partitions and its
+// directory is not listed (here it holds a partition entry the kernel would never
+// show); a device with a size is listed.
+func TestEmptyDeviceNotListed(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{
+		"sys/block/loop0/dev": "7:0\n", "sys/block/loop0/size": "0\n",
+		"sys/block/loop0/loop0p1/partition": "1\n", "sys/block/loop0/loop0p1/dev": "259:0\n",
+		"sys/block/loop0/loop0p1/start": "2048\n", "sys/block/loop0/loop0p1/size": "2048\n",
+		"sys/block/loop1/dev": "7:1\n", "sys/block/loop1/size": "8192\n",
+		"sys/block/loop1/loop1p1/partition": "1\n", "sys/block/loop1/loop1p1/dev": "259:1\n",
+		"sys/block/loop1/loop1p1/start": "2048\n", "sys/block/loop1/loop1p1/size": "2048\n",
+	}
+	for p, c := range files {
+		full := filepath.Join(root, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	devs, errs := ReadNames(platform.NewFS(root), []string{"loop0", "loop1"}, false)
+	if len(errs) != 0 || len(devs) != 2 {
+		t.Fatalf("devices %v, errors %v", devs, errs)
+	}
+	if devs[0].KName != "loop0" || devs[0].Size != 0 || len(devs[0].Partitions) != 0 {
+		t.Errorf("loop0: %+v; want size 0 and no partitions", devs[0])
+	}
+	if devs[1].KName != "loop1" || devs[1].Size != 8192*512 || len(devs[1].Partitions) != 1 {
+		t.Errorf("loop1: %+v; want 4 MiB and its partition", devs[1])
 	}
 }
