@@ -3,6 +3,7 @@
 package platform
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"sort"
@@ -21,7 +22,19 @@ func readFileRaw(p string, limit int) ([]byte, error) {
 		return nil, err
 	}
 	defer unix.Close(fd)
-	buf := make([]byte, 0, 4096)
+	// Most of these files fit in a few bytes: read them into a buffer on the stack
+	// and keep only what was read, so that a discovery's hundred-odd reads do not each
+	// leave a 4 KiB buffer on the heap (they made three quarters of its allocations).
+	var small [512]byte
+	n, err := readFull(fd, small[:min(len(small), limit)])
+	if err != nil {
+		return nil, err
+	}
+	if n < len(small) || n >= limit {
+		return bytes.Clone(small[:n]), nil
+	}
+	buf := make([]byte, n, 4096)
+	copy(buf, small[:n])
 	for len(buf) < limit {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
@@ -39,6 +52,25 @@ func readFileRaw(p string, limit int) ([]byte, error) {
 		buf = buf[:len(buf)+n]
 	}
 	return buf, nil
+}
+
+// readFull reads fd until p is full or the end of the file.
+func readFull(fd int, p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		m, err := unix.Read(fd, p[n:])
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		if m == 0 {
+			break
+		}
+		n += m
+	}
+	return n, nil
 }
 
 // readDirRaw lists a directory's entries (without . and ..), sorted.
