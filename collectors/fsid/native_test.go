@@ -10,12 +10,12 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/sms-agent/sms-agent/collectors/lowprobe"
+	"github.com/sms-agent/sms-agent/internal/runnertest"
 	"github.com/sms-agent/sms-agent/platform"
 )
 
@@ -95,20 +95,6 @@ func readFixture(t testing.TB, name string) (map[string]*lowprobe.Capture, map[s
 	return out, blkid
 }
 
-// countingRunner answers commands from inner and keeps every argv it was asked.
-type countingRunner struct {
-	inner platform.Runner
-	mu    sync.Mutex
-	argvs [][]string
-}
-
-func (c *countingRunner) Run(ctx context.Context, cmd platform.Command) (platform.Result, error) {
-	c.mu.Lock()
-	c.argvs = append(c.argvs, cmd.Argv)
-	c.mu.Unlock()
-	return c.inner.Run(ctx, cmd)
-}
-
 // replayProber answers NativeProbe with the given records, as a capture does.
 func replayProber(t *testing.T, recs map[string]NativeAnswer, errs map[string]error, qs ...NativeQuery) platform.Prober {
 	t.Helper()
@@ -147,7 +133,7 @@ func gptAnswer(t testing.TB) NativeAnswer {
 // TestIdentifyNative: the prober's answer is used, every field as blkid's (the
 // fixture's blkid output), and no process runs.
 func TestIdentifyNative(t *testing.T) {
-	run := &countingRunner{inner: platform.NewReplayRunner(nil)}
+	run := &runnertest.Counting{Inner: platform.NewReplayRunner(nil)}
 	probes := replayProber(t, map[string]NativeAnswer{"/dev/loop0": gptAnswer(t)}, nil, gptQuery)
 	res := Identify(context.Background(), platform.NewFS(t.TempDir()), run, probes, gptDevices, time.Second)
 	_, blkid := readFixture(t, "gpt")
@@ -165,8 +151,8 @@ func TestIdentifyNative(t *testing.T) {
 	if diff := cmp.Diff(want, res.Props); diff != "" {
 		t.Errorf("props (-want +got):\n%s", diff)
 	}
-	if len(run.argvs) != 0 || len(res.Warnings) != 0 || len(res.Denied) != 0 {
-		t.Errorf("commands %q, warnings %v, denied %v; want none", run.argvs, res.Warnings, res.Denied)
+	if len(run.Argvs()) != 0 || len(res.Warnings) != 0 || len(res.Denied) != 0 {
+		t.Errorf("commands %q, warnings %v, denied %v; want none", run.Argvs(), res.Warnings, res.Denied)
 	}
 }
 
@@ -202,11 +188,11 @@ func TestIdentifyNativeFallbacks(t *testing.T) {
 	devs = append(devs, Device{KName: "sdh", MajMin: "8:112"})
 	probes := replayProber(t, answers, errs, qs...)
 	argv := BlkidArgv([]string{"/dev/sda", "/dev/sdb", "/dev/sdc", "/dev/sdf", "/dev/sdh"})
-	run := &countingRunner{inner: platform.NewReplayRunner([]platform.RecordedCommand{{Argv: argv,
+	run := &runnertest.Counting{Inner: platform.NewReplayRunner([]platform.RecordedCommand{{Argv: argv,
 		Stdout: "DEVNAME=/dev/sda\nTYPE=zfs_member\n\nDEVNAME=/dev/sdc\nTYPE=btrfs\n\nDEVNAME=/dev/sdf\nTYPE=iso9660\n\nDEVNAME=/dev/sdh\nTYPE=ext4\n"}})}
 	res := Identify(context.Background(), platform.NewFS(t.TempDir()), run, probes, devs, time.Second)
-	if !cmp.Equal(run.argvs, [][]string{argv}) {
-		t.Errorf("commands %q; want one: %q", run.argvs, argv)
+	if !cmp.Equal(run.Argvs(), [][]string{argv}) {
+		t.Errorf("commands %q; want one: %q", run.Argvs(), argv)
 	}
 	got := map[string]string{}
 	for k, p := range res.Props {
@@ -227,11 +213,11 @@ func TestIdentifyNativeFallbacks(t *testing.T) {
 
 func TestIdentifyNativeNoProber(t *testing.T) {
 	// No prober at all (nil): every device goes to blkid, as before the prober.
-	run := &countingRunner{inner: platform.NewReplayRunner([]platform.RecordedCommand{{Argv: BlkidArgv([]string{"/dev/loop0", "/dev/loop0p1", "/dev/loop0p2", "/dev/loop0p3"}),
+	run := &runnertest.Counting{Inner: platform.NewReplayRunner([]platform.RecordedCommand{{Argv: BlkidArgv([]string{"/dev/loop0", "/dev/loop0p1", "/dev/loop0p2", "/dev/loop0p3"}),
 		Stdout: string(read(t, "testdata/blkid-gpt.export"))}})}
 	res := Identify(context.Background(), platform.NewFS(t.TempDir()), run, nil, gptDevices, time.Second)
-	if len(run.argvs) != 1 || res.Props["loop0p2"].Type != "ext4" || res.Props["loop0p2"].Source != "blkid" {
-		t.Errorf("commands %q, props %+v; want blkid's answer", run.argvs, res.Props)
+	if len(run.Argvs()) != 1 || res.Props["loop0p2"].Type != "ext4" || res.Props["loop0p2"].Source != "blkid" {
+		t.Errorf("commands %q, props %+v; want blkid's answer", run.Argvs(), res.Props)
 	}
 }
 
@@ -243,7 +229,7 @@ func TestIdentifyNativePartitionOfUnknownDisk(t *testing.T) {
 		{KName: "sdz1", MajMin: "65:145", Disk: "sdz", Start: 2048, Sectors: 100},
 	}
 	argv := BlkidArgv([]string{"/dev/dm-3", "/dev/sdz1"})
-	run := &countingRunner{inner: platform.NewReplayRunner([]platform.RecordedCommand{{Argv: argv, Stdout: "DEVNAME=/dev/dm-3\nTYPE=xfs\n"}})}
+	run := &runnertest.Counting{Inner: platform.NewReplayRunner([]platform.RecordedCommand{{Argv: argv, Stdout: "DEVNAME=/dev/dm-3\nTYPE=xfs\n"}})}
 	var asked []NativeQuery
 	ask := func(qs []NativeQuery) []platform.Answer[NativeAnswer] {
 		asked = append(asked, qs...)
@@ -255,8 +241,8 @@ func TestIdentifyNativePartitionOfUnknownDisk(t *testing.T) {
 		t.Errorf("asked %v, blkid %v; want both left to blkid", asked, w.blkid)
 	}
 	res = Identify(context.Background(), platform.NewFS(t.TempDir()), run, platform.NewReplay(nil), devs, time.Second)
-	if res.Props["dm-3"].Type != "xfs" || len(run.argvs) != 1 {
-		t.Errorf("props %+v, commands %q", res.Props, run.argvs)
+	if res.Props["dm-3"].Type != "xfs" || len(run.Argvs()) != 1 {
+		t.Errorf("props %+v, commands %q", res.Props, run.Argvs())
 	}
 }
 

@@ -149,12 +149,7 @@ func TestDiscoverRealDevices(t *testing.T) {
 	// Disk A, GPT: ESP (vfat, left unmounted: this kernel has no vfat), ext4 mounted on
 	// a path with a space, xfs, swap.
 	diskA, fileA := loopDevice(t, work, 640)
-	partition(t, diskA, `label: gpt
-size=64MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="EFI System"
-size=128MiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="root fs"
-size=320MiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4
-size=32MiB, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F
-`)
+	partition(t, diskA, gptLayoutA)
 	sh(t, "mkfs.vfat", "-n", "ESP", diskA+"p1")
 	sh(t, "mkfs.ext4", "-q", "-E", "lazy_itable_init=0,lazy_journal_init=0", "-L", "root fs", diskA+"p2")
 	sh(t, "mkfs.xfs", "-q", "-f", "-L", "data", diskA+"p3")

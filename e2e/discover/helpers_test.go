@@ -70,6 +70,15 @@ func mustGlob(t *testing.T, pattern string) []string {
 	return m
 }
 
+// gptLayoutA is the sfdisk script of the GPT disk several tests build on a 640 MiB loop
+// device: an ESP, a named Linux partition, a Linux partition and Linux swap.
+const gptLayoutA = `label: gpt
+size=64MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="EFI System"
+size=128MiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="root fs"
+size=320MiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4
+size=32MiB, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F
+`
+
 // partition writes an sfdisk script to dev and makes the kernel add the partitions
 // (this kernel does not scan loop devices itself).
 func partition(t *testing.T, dev, script string) {

@@ -7,8 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -62,24 +60,9 @@ func TestDiscoverInProcessStatfs(t *testing.T) {
 		}
 	}
 
-	var mu sync.Mutex
-	var spawned [][]string
-	env := platform.LiveEnv{
-		SearchPath:    platform.DefaultSearchPath,
-		Env:           []string{"LC_ALL=C", "PATH=" + strings.Join(platform.DefaultSearchPath, ":")},
-		StatfsHelper:  []string{agentBin, "__statfs"},
-		StatfsTimeout: 5 * time.Second,
-		Spawned: func(argv []string) {
-			mu.Lock()
-			spawned = append(spawned, argv)
-			mu.Unlock()
-		},
-	}
-	stat, err := (platform.ExecRunner{}).LookPath("stat")
-	if err != nil {
-		t.Fatal(err)
-	}
-	env.StatPath = stat
+	env, spawnedArgv := countingEnv(t)
+	env.StatfsTimeout = 5 * time.Second
+	stat := env.StatPath
 	h := platform.NewHost(platform.NewFS("/"), platform.NewLive(env), time.Now)
 	h.Privileged, h.Live = true, true
 	inv, err := inventory.Discover(context.Background(), h, inventory.Options{Devices: []string{plainDev, underDev}})
@@ -89,6 +72,7 @@ func TestDiscoverInProcessStatfs(t *testing.T) {
 
 	var statArgv [][]string
 	helpers := 0
+	spawned := spawnedArgv()
 	for _, argv := range spawned {
 		t.Logf("child: %q", argv)
 		if slices.Contains(argv, plain) {

@@ -13,34 +13,9 @@ import (
 	"github.com/sms-agent/sms-agent/agent/inventory"
 	"github.com/sms-agent/sms-agent/collectors/blockdev"
 	"github.com/sms-agent/sms-agent/collectors/fsid"
+	"github.com/sms-agent/sms-agent/internal/runnertest"
 	"github.com/sms-agent/sms-agent/platform"
 )
-
-// countingRunner runs commands through inner and keeps every argv.
-type countingRunner struct {
-	inner platform.Runner
-	mu    sync.Mutex
-	argvs [][]string
-}
-
-func (c *countingRunner) Run(ctx context.Context, cmd platform.Command) (platform.Result, error) {
-	c.mu.Lock()
-	c.argvs = append(c.argvs, cmd.Argv)
-	c.mu.Unlock()
-	return c.inner.Run(ctx, cmd)
-}
-
-func (c *countingRunner) blkidRuns() [][]string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out [][]string
-	for _, a := range c.argvs {
-		if len(a) > 0 && a[0] == "blkid" {
-			out = append(out, a)
-		}
-	}
-	return out
-}
 
 func liveEnv() platform.LiveEnv {
 	return platform.LiveEnv{
@@ -49,6 +24,29 @@ func liveEnv() platform.LiveEnv {
 		StatfsHelper:   []string{agentBin, "__statfs"},
 		StatfsTimeout:  2 * time.Second,
 		CommandTimeout: 10 * time.Second,
+	}
+}
+
+// countingEnv is liveEnv with coreutils' stat for statfs, and a Spawned hook that keeps
+// the argv of every child a live probe starts; spawned returns them.
+func countingEnv(t *testing.T) (env platform.LiveEnv, spawned func() [][]string) {
+	t.Helper()
+	var mu sync.Mutex
+	var argvs [][]string
+	env = liveEnv()
+	env.Spawned = func(argv []string) {
+		mu.Lock()
+		argvs = append(argvs, argv)
+		mu.Unlock()
+	}
+	var err error
+	if env.StatPath, err = (platform.ExecRunner{}).LookPath("stat"); err != nil {
+		t.Fatal(err)
+	}
+	return env, func() [][]string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([][]string{}, argvs...)
 	}
 }
 
@@ -82,12 +80,7 @@ func TestNativeIdentify(t *testing.T) {
 	requireRoot(t)
 	work := t.TempDir()
 	diskA, _ := loopDevice(t, work, 640)
-	partition(t, diskA, `label: gpt
-size=64MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="EFI System"
-size=128MiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="root fs"
-size=320MiB, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4
-size=32MiB, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F
-`)
+	partition(t, diskA, gptLayoutA)
 	sh(t, "mkfs.vfat", "-n", "ESP", diskA+"p1")
 	sh(t, "mkfs.ext4", "-q", "-L", "root fs", diskA+"p2")
 	sh(t, "mkfs.xfs", "-q", "-f", "-L", "data", diskA+"p3")
@@ -105,14 +98,14 @@ size=32MiB, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F
 	ctx := context.Background()
 
 	// Discovery, in-process: no blkid, every identity blkid's, said to be the prober's.
-	run := &countingRunner{inner: platform.ProbeRunner{P: live}}
+	run := &runnertest.Counting{Inner: platform.ProbeRunner{P: live}}
 	h := platform.NewHost(platform.NewFS("/"), live, time.Now)
 	h.Run, h.Privileged, h.Live = run, true, true
 	inv, err := inventory.Discover(ctx, h, inventory.Options{Devices: []string{diskA, diskB}, CommandTimeout: env.CommandTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := run.blkidRuns(); len(b) != 0 {
+	if b := run.Named("blkid"); len(b) != 0 {
 		t.Errorf("discover ran blkid: %q", b)
 	}
 	if len(inv.Disks) != 2 {
@@ -155,24 +148,24 @@ size=32MiB, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F
 			want[d.KName] = p
 		}
 	}
-	run = &countingRunner{inner: platform.ProbeRunner{P: live}}
+	run = &runnertest.Counting{Inner: platform.ProbeRunner{P: live}}
 	res := fsid.Identify(ctx, platform.NewFS("/"), run, live, devs, env.CommandTimeout)
 	if diff := cmp.Diff(want, res.Props); diff != "" {
 		t.Errorf("Identify differs from blkid -p (-blkid +native):\n%s", diff)
 	}
-	if b := run.blkidRuns(); len(b) != 0 || len(res.Warnings) != 0 || len(res.Denied) != 0 {
+	if b := run.Named("blkid"); len(b) != 0 || len(res.Warnings) != 0 || len(res.Denied) != 0 {
 		t.Errorf("blkid runs %q, warnings %v, denied %v; want none", b, res.Warnings, res.Denied)
 	}
 
 	// Recorded: blkid also runs, once, over the devices the prober identified; the
 	// replay of the records gives the same Props without any process.
 	rec := platform.NewRecorder(live)
-	run = &countingRunner{inner: platform.ProbeRunner{P: rec}}
+	run = &runnertest.Counting{Inner: platform.ProbeRunner{P: rec}}
 	recorded := fsid.Identify(ctx, platform.NewFS("/"), run, rec, devs, env.CommandTimeout)
 	if diff := cmp.Diff(want, recorded.Props); diff != "" {
 		t.Errorf("recorded Identify differs from blkid -p (-blkid +native):\n%s", diff)
 	}
-	if b := run.blkidRuns(); len(b) != 1 || len(b[0]) != len(fsid.BlkidArgv(nil))+len(devs) {
+	if b := run.Named("blkid"); len(b) != 1 || len(b[0]) != len(fsid.BlkidArgv(nil))+len(devs) {
 		t.Errorf("recording ran blkid %q; want once over all %d devices", b, len(devs))
 	}
 	recs, errs := rec.Records()
@@ -180,12 +173,12 @@ size=32MiB, type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F
 		t.Fatalf("records: %d lowprobe, errors %v; want 2 (one per disk)", len(recs[fsid.NativeProbe.Name]), errs)
 	}
 	replay := platform.NewReplay(recs)
-	run = &countingRunner{inner: platform.ProbeRunner{P: replay}}
+	run = &runnertest.Counting{Inner: platform.ProbeRunner{P: replay}}
 	replayed := fsid.Identify(ctx, platform.NewFS("/"), run, replay, devs, env.CommandTimeout)
 	if diff := cmp.Diff(want, replayed.Props); diff != "" {
 		t.Errorf("replay differs from blkid -p (-blkid +replayed):\n%s", diff)
 	}
-	if len(run.argvs) != 0 {
-		t.Errorf("replay asked commands %q", run.argvs)
+	if len(run.Argvs()) != 0 {
+		t.Errorf("replay asked commands %q", run.Argvs())
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -72,17 +71,7 @@ type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F
 		t.Fatal(err)
 	}
 
-	var mu sync.Mutex
-	var spawned [][]string
-	env := liveEnv()
-	env.Spawned = func(argv []string) {
-		mu.Lock()
-		spawned = append(spawned, argv)
-		mu.Unlock()
-	}
-	if env.StatPath, err = (platform.ExecRunner{}).LookPath("stat"); err != nil {
-		t.Fatal(err)
-	}
+	env, spawned := countingEnv(t)
 	h := platform.NewHost(platform.NewFS("/"), platform.NewLive(env), time.Now)
 	h.Privileged, h.Live = true, true
 	inv, err := inventory.Discover(context.Background(), h, inventory.Options{
@@ -90,9 +79,7 @@ type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F
 	if err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	for _, argv := range spawned {
+	for _, argv := range spawned() {
 		t.Errorf("child process started: %q", argv)
 	}
 
