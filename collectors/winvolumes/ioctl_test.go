@@ -315,3 +315,20 @@ func FuzzParseMultiSz(f *testing.F) {
 		}
 	})
 }
+
+func TestPhysicalDriveNumber(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		n    uint32
+		ok   bool
+	}{
+		{"PhysicalDrive0", 0, true}, {"PHYSICALDRIVE12", 12, true}, {"physicaldrive3", 3, true},
+		{"PhysicalDrive", 0, false}, {"PhysicalDrive1a", 0, false}, {"PhysicalDrive-1", 0, false},
+		{"CdRom0", 0, false}, {"PhysicalDrive99999999999", 0, false}, {"xPhysicalDrive1", 0, false},
+	} {
+		n, ok := physicalDriveNumber(tt.name)
+		if n != tt.n || ok != tt.ok {
+			t.Errorf("physicalDriveNumber(%q) = %d, %v; want %d, %v", tt.name, n, ok, tt.n, tt.ok)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package winvolumes
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -147,17 +146,34 @@ func Read(ctx context.Context, p platform.Prober) Snapshot {
 	return s
 }
 
-var physicalDrive = regexp.MustCompile(`(?i)^PhysicalDrive([0-9]+)$`)
+// physicalDriveNumber is N of a QueryDosDeviceW name "PhysicalDriveN" (any case).
+// (Not a package-level regexp: that would be compiled at every start of the agent, on
+// Linux too.)
+func physicalDriveNumber(name string) (uint32, bool) {
+	const prefix = "physicaldrive"
+	if len(name) <= len(prefix) || !strings.EqualFold(name[:len(prefix)], prefix) {
+		return 0, false
+	}
+	digits := name[len(prefix):]
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseUint(digits, 10, 32)
+	if err != nil {
+		return 0, false
+	}
+	return uint32(n), true
+}
 
 // diskNumbers are the disks QueryDosDeviceW names (PhysicalDriveN) and those volume
 // extents lie on, sorted.
 func diskNumbers(dos []string, vols []Volume) []uint32 {
 	seen := map[uint32]bool{}
 	for _, d := range dos {
-		if m := physicalDrive.FindStringSubmatch(d); m != nil {
-			if n, err := strconv.ParseUint(m[1], 10, 32); err == nil {
-				seen[uint32(n)] = true
-			}
+		if n, ok := physicalDriveNumber(d); ok {
+			seen[n] = true
 		}
 	}
 	for _, v := range vols {
