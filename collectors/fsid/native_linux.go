@@ -41,7 +41,7 @@ func probeLive(q NativeQuery, record bool) NativeAnswer {
 }
 
 // openNative opens a block device read-only as blkid -p does (O_NONBLOCK: a CD-ROM
-// drive without a disc opens), without read-ahead, and describes it from ioctls.
+// drive without a disc opens) and describes it (lowprobe.BlockTarget).
 func openNative(path string, kind lowprobe.Kind, record bool) (nativeTarget, func()) {
 	fail := func(err error) (nativeTarget, func()) {
 		return nativeTarget{dev: NativeDevice{Error: platform.NewProbeError(err)}}, func() {}
@@ -61,19 +61,13 @@ func openNative(path string, kind lowprobe.Kind, record bool) (nativeTarget, fun
 		done()
 		return fail(fmt.Errorf("%s: not a block device", path))
 	}
-	// The probe reads scattered windows: read-ahead would read several times more.
-	_ = unix.Fadvise(fd, 0, 0, unix.FADV_RANDOM)
-	size, err := unix.IoctlGetUint64(fd, unix.BLKGETSIZE64)
+	t, err := lowprobe.BlockTarget(f, record)
 	if err != nil {
 		done()
-		return fail(fmt.Errorf("%s: BLKGETSIZE64: %w", path, err))
+		return fail(err)
 	}
-	ss, err := unix.IoctlGetInt(fd, unix.BLKSSZGET)
-	if err != nil {
-		done()
-		return fail(fmt.Errorf("%s: BLKSSZGET: %w", path, err))
-	}
-	nt := nativeTarget{t: lowprobe.Target{Dev: f, Size: int64(size), SectorSize: ss, Kind: kind, Record: record}}
+	t.Kind = kind
+	nt := nativeTarget{t: t}
 	nt.dev.Zoned = zoned(st.Rdev, kind)
 	if kind == lowprobe.WholeDisk {
 		_, cerr := unix.IoctlRetInt(fd, cdromGetCapability)

@@ -40,19 +40,9 @@ func OpenDevice(path string, record bool) (t Target, done func() error, err erro
 	if st.Mode()&os.ModeDevice == 0 || st.Mode()&os.ModeCharDevice != 0 {
 		return Target{}, nil, fmt.Errorf("%s: not a block device or a regular file", path)
 	}
-	// No read-ahead, as blkid: the probe reads scattered windows, and read-ahead
-	// would read (and on an unmounted device, whose page cache goes with its last
-	// close, read again at every probe) several times more.
-	_ = unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_RANDOM)
-	size, err := unix.IoctlGetUint64(int(f.Fd()), unix.BLKGETSIZE64)
-	if err != nil {
-		return Target{}, nil, fmt.Errorf("%s: BLKGETSIZE64: %w", path, err)
+	if t, err = BlockTarget(f, record); err != nil {
+		return Target{}, nil, err
 	}
-	ss, err := unix.IoctlGetInt(int(f.Fd()), unix.BLKSSZGET)
-	if err != nil {
-		return Target{}, nil, fmt.Errorf("%s: BLKSSZGET: %w", path, err)
-	}
-	t = Target{Dev: f, Size: int64(size), SectorSize: ss, Kind: WholeDisk, Record: record}
 	sys, err := sysfsDir(f)
 	if err != nil {
 		return Target{}, nil, err
@@ -84,6 +74,27 @@ func OpenDevice(path string, record bool) (t Target, done func() error, err erro
 	}
 	t.Entry = q
 	return t, f.Close, nil
+}
+
+// BlockTarget describes an open block device as blkid -p sees it: a whole disk of the
+// size (BLKGETSIZE64) and logical sector size (BLKSSZGET) the kernel gives, read without
+// read-ahead. For a partition the caller sets Kind and Entry. f stays open; the
+// caller closes it after probing.
+func BlockTarget(f *os.File, record bool) (Target, error) {
+	fd := int(f.Fd())
+	// No read-ahead, as blkid: the probe reads scattered windows, and read-ahead
+	// would read (and on an unmounted device, whose page cache goes with its last
+	// close, read again at every probe) several times more.
+	_ = unix.Fadvise(fd, 0, 0, unix.FADV_RANDOM)
+	size, err := unix.IoctlGetUint64(fd, unix.BLKGETSIZE64)
+	if err != nil {
+		return Target{}, fmt.Errorf("%s: BLKGETSIZE64: %w", f.Name(), err)
+	}
+	ss, err := unix.IoctlGetInt(fd, unix.BLKSSZGET)
+	if err != nil {
+		return Target{}, fmt.Errorf("%s: BLKSSZGET: %w", f.Name(), err)
+	}
+	return Target{Dev: f, Size: int64(size), SectorSize: ss, Kind: WholeDisk, Record: record}, nil
 }
 
 // sysfsDir is the /sys/devices directory of the open block device.
