@@ -33,23 +33,21 @@ func readFileRaw(p string, limit int) ([]byte, error) {
 	if n < len(small) || n >= limit {
 		return bytes.Clone(small[:n]), nil
 	}
-	buf := make([]byte, n, 4096)
-	copy(buf, small[:n])
+	// A larger file (mountinfo, meminfo): go on in a growing buffer.
+	buf := append(make([]byte, 0, 4096), small[:n]...)
 	for len(buf) < limit {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
-		n, err := unix.Read(fd, buf[len(buf):min(cap(buf), limit)])
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
+		want := buf[len(buf):min(cap(buf), limit)]
+		m, err := readFull(fd, want)
+		buf = buf[:len(buf)+m]
 		if err != nil {
 			return nil, err
 		}
-		if n == 0 {
-			break
+		if m < len(want) {
+			break // the end of the file
 		}
-		buf = buf[:len(buf)+n]
 	}
 	return buf, nil
 }
