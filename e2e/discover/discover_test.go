@@ -65,11 +65,21 @@ func requireRoot(t *testing.T) {
 // agentRun runs the binary; a hang is a failure (the process is killed after 60s).
 func agentRun(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return runAgent(t, agentBin, append(os.Environ(), "SMS_AGENT_CONFIG="+agentConfig), nil, args...)
+}
+
+// runAgent runs bin with env (and as cred, when not nil) and returns what it printed
+// and its exit code; a run that outlasts 60s is killed and fails the test.
+func runAgent(t *testing.T, bin string, env []string, cred *syscall.Credential, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var o, e strings.Builder
-	cmd := exec.CommandContext(ctx, agentBin, args...)
-	cmd.Env = append(os.Environ(), "SMS_AGENT_CONFIG="+agentConfig)
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = env
+	if cred != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	}
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
 	if ctx.Err() != nil {

@@ -3,15 +3,12 @@
 package discover
 
 import (
-	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/sms-agent/sms-agent/agent/inventory"
 )
@@ -47,27 +44,14 @@ func TestDiscoverUnprivileged(t *testing.T) {
 		}
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "discover", "--json", "--devices", disk)
-	cmd.Dir = dir
-	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "SMS_AGENT_CONFIG=" + conf}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
+	stdout, stderr, code := runAgent(t, bin, []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "SMS_AGENT_CONFIG=" + conf},
+		&syscall.Credential{Uid: nobody, Gid: nobody}, "discover", "--json", "--devices", disk)
 	if code != 3 {
-		t.Fatalf("exit %d; want 3 (warnings)\nstderr: %s", code, stderr.String())
+		t.Fatalf("exit %d; want 3 (warnings)\nstderr: %s", code, stderr)
 	}
 	var inv inventory.Inventory
-	if err := json.Unmarshal([]byte(stdout.String()), &inv); err != nil {
-		t.Fatalf("output is no inventory: %v\n%s", err, stdout.String())
+	if err := json.Unmarshal([]byte(stdout), &inv); err != nil {
+		t.Fatalf("output is no inventory: %v\n%s", err, stdout)
 	}
 	if len(inv.Disks) != 1 || inv.Disks[0].Name != disk || len(inv.Disks[0].PhysicalVolumes) != 1 {
 		t.Fatalf("disks %+v; want %s with one partition", inv.Disks, disk)
@@ -87,7 +71,7 @@ func TestDiscoverUnprivileged(t *testing.T) {
 	if len(priv) != 1 || !strings.HasPrefix(priv[0], "not running as root") || !strings.Contains(priv[0], want) {
 		t.Errorf("privileges warnings %q; want one, naming %q", priv, want)
 	}
-	if !strings.Contains(stderr.String(), "not running as root") {
-		t.Errorf("stderr does not say it: %s", stderr.String())
+	if !strings.Contains(stderr, "not running as root") {
+		t.Errorf("stderr does not say it: %s", stderr)
 	}
 }
