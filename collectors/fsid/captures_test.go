@@ -1,67 +1,19 @@
 package fsid
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"encoding/json"
-	"io"
-	"os"
-	"path"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/sms-agent/sms-agent/collectors/lowprobe"
+	"github.com/sms-agent/sms-agent/internal/capturetest"
 	"github.com/sms-agent/sms-agent/platform"
 )
 
 // hostsDir holds the captured hosts (testdata/hosts: archives, and directories with a
 // manifest).
 const hostsDir = "../../testdata/hosts"
-
-// captureManifest reads the manifest of a capture archive or directory, without
-// unpacking the rest.
-func captureManifest(t *testing.T, p string) *platform.Manifest {
-	t.Helper()
-	var b []byte
-	if !strings.HasSuffix(p, ".tar.gz") {
-		var err error
-		if b, err = os.ReadFile(filepath.Join(p, platform.ManifestName)); err != nil {
-			t.Fatal(err)
-		}
-	} else {
-		f, err := os.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		gz, err := gzip.NewReader(f)
-		if err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		tr := tar.NewReader(gz)
-		for {
-			h, err := tr.Next()
-			if err == io.EOF {
-				return nil // a snapshot without a manifest: no probe answers
-			}
-			if err != nil {
-				t.Fatalf("%s: %v", p, err)
-			}
-			if path.Clean(strings.TrimPrefix(h.Name, "./")) == platform.ManifestName {
-				if b, err = io.ReadAll(tr); err != nil {
-					t.Fatalf("%s: %v", p, err)
-				}
-				break
-			}
-		}
-	}
-	m, err := platform.ParseManifest(b)
-	if err != nil {
-		t.Fatalf("%s: %v", p, err)
-	}
-	return m
-}
 
 // blkidBlocks is every block a recorded `blkid -p -o export` printed, by DEVNAME, as
 // text.
@@ -101,7 +53,7 @@ func TestCapturesNativeEqualsBlkid(t *testing.T) {
 	}
 	compared := 0
 	for _, p := range archives {
-		m := captureManifest(t, p)
+		m := capturetest.Manifest(t, p)
 		if m == nil || len(m.Probes[NativeProbe.Name]) == 0 {
 			continue
 		}

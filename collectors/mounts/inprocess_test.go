@@ -1,48 +1,24 @@
 package mounts
 
 import (
-	"archive/tar"
-	"compress/gzip"
-	"io"
 	"maps"
-	"os"
-	"path"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/sms-agent/sms-agent/internal/capturetest"
 )
 
 // captureFile reads the first file of a capture (testdata/hosts/<name>.tar.gz) whose
 // path matches pattern (path.Match).
 func captureFile(t testing.TB, name, pattern string) []byte {
 	t.Helper()
-	f, err := os.Open("../../testdata/hosts/" + name + ".tar.gz")
-	if err != nil {
-		t.Fatal(err)
+	b, ok := capturetest.File(t, "../../testdata/hosts/"+name+".tar.gz", pattern)
+	if !ok {
+		t.Fatalf("%s: no file matching %s", name, pattern)
 	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	tr := tar.NewReader(z)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			t.Fatalf("%s: no file matching %s", name, pattern)
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if ok, _ := path.Match(pattern, strings.TrimPrefix(h.Name, "./")); ok {
-			b, err := io.ReadAll(tr)
-			if err != nil {
-				t.Fatalf("%s: %s: %v", name, h.Name, err)
-			}
-			return b
-		}
-	}
+	return b
 }
 
 // childOnly lists the mount points of the table InProcessStatfs leaves to the child.

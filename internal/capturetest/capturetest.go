@@ -2,7 +2,14 @@
 package capturetest
 
 import (
+	"archive/tar"
+	"compress/gzip"
 	"errors"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sms-agent/sms-agent/platform"
@@ -22,4 +29,59 @@ func Open(t testing.TB, path string) *platform.Capture {
 	}
 	t.Cleanup(c.Close)
 	return c
+}
+
+// File returns the first file of a capture archive (.tar.gz) whose path inside it
+// matches pattern (path.Match, e.g. "proc/*/mountinfo"), read from the archive without
+// unpacking the rest; ok is false when none does.
+func File(t testing.TB, archive, pattern string) (b []byte, ok bool) {
+	t.Helper()
+	f, err := os.Open(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", archive, err)
+	}
+	tr := tar.NewReader(z)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil, false
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", archive, err)
+		}
+		if m, _ := path.Match(pattern, path.Clean(strings.TrimPrefix(h.Name, "./"))); m {
+			if b, err = io.ReadAll(tr); err != nil {
+				t.Fatalf("%s: %s: %v", archive, h.Name, err)
+			}
+			return b, true
+		}
+	}
+}
+
+// Manifest reads the manifest of a capture archive or directory without unpacking
+// it; nil for a snapshot without one.
+func Manifest(t testing.TB, capture string) *platform.Manifest {
+	t.Helper()
+	var b []byte
+	if strings.HasSuffix(capture, ".tar.gz") {
+		var ok bool
+		if b, ok = File(t, capture, platform.ManifestName); !ok {
+			return nil
+		}
+	} else {
+		var err error
+		if b, err = os.ReadFile(filepath.Join(capture, platform.ManifestName)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := platform.ParseManifest(b)
+	if err != nil {
+		t.Fatalf("%s: %v", capture, err)
+	}
+	return m
 }
