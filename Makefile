@@ -23,8 +23,11 @@ WINE_RUN  := $(CURDIR)/tools/wine/run-under-wine.sh
 
 all: lint test build
 
+# bin/sms-agent-full is the complete agent; bin/sms-agent, built with -tags lite, runs
+# discover itself and hands every other command to sms-agent-full beside it (docs/lite.md).
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/sms-agent ./cmd/sms-agent
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/sms-agent-full ./cmd/sms-agent
+	CGO_ENABLED=0 $(GO) build -tags lite -trimpath -ldflags '$(LDFLAGS)' -o bin/sms-agent ./cmd/sms-agent
 
 # With the race detector (it needs cgo: a C compiler, gcc); as root with the Wine chroot,
 # then the Windows tests too.
@@ -63,11 +66,14 @@ lint:
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./e2e/... ./collectors/lowprobe/...
 	$(GO) vet -tags wine ./e2e/wine/...
+	$(GO) vet -tags lite ./cmd/sms-agent
 	GOOS=windows $(GO) vet ./...
 
 cross:
-	GOOS=linux   GOARCH=amd64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/sms-agent-linux-amd64 ./cmd/sms-agent
-	GOOS=linux   GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/sms-agent-linux-arm64 ./cmd/sms-agent
+	@set -e; for arch in amd64 arm64; do \
+	  GOOS=linux GOARCH=$$arch CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/sms-agent-full-linux-$$arch ./cmd/sms-agent; \
+	  GOOS=linux GOARCH=$$arch CGO_ENABLED=0 $(GO) build -tags lite -trimpath -ldflags '$(LDFLAGS)' -o bin/sms-agent-linux-$$arch ./cmd/sms-agent; \
+	done
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/sms-agent-windows-amd64.exe ./cmd/sms-agent
 
 $(NFPM):
@@ -78,7 +84,8 @@ $(NFPM):
 package: cross $(NFPM)
 	@mkdir -p dist
 	@set -e; for arch in amd64 arm64; do \
-	  mkdir -p bin/package && cp bin/sms-agent-linux-$$arch bin/package/sms-agent; \
+	  mkdir -p bin/package && cp bin/sms-agent-linux-$$arch bin/package/sms-agent && \
+	  cp bin/sms-agent-full-linux-$$arch bin/package/sms-agent-full; \
 	  for fmt in deb rpm; do \
 	    ARCH=$$arch VERSION=$(PKG_VERSION) $(NFPM) package --config packaging/nfpm.yaml --packager $$fmt --target dist/; \
 	  done; \

@@ -17,8 +17,8 @@ var sysvScript string
 
 // The lines that name the binary; the templates replace them.
 const (
-	unitExecStart = "ExecStart=/usr/bin/sms-agent service run\n"
-	sysvDaemon    = "DAEMON=/usr/bin/sms-agent\n"
+	unitExecStart = "ExecStart=/usr/bin/sms-agent-full service run\n"
+	sysvDaemon    = "DAEMON=/usr/bin/sms-agent-full\n"
 	sysvArgs      = "DAEMON_ARGS=\"service run\"\n"
 )
 

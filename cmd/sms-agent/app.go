@@ -19,6 +19,10 @@ const (
 	// exitChecks (4, preflight.go): a check said ERROR; nothing was sent.
 )
 
+// fullName is the complete agent's file name. The lite build (main_lite.go), installed
+// as sms-agent, runs it from its own directory for every command but discover.
+const fullName = "sms-agent-full"
+
 // app is what every subcommand gets: its streams, the environment (read only here in
 // cmd/), and the agent's version.
 type app struct {
@@ -41,6 +45,18 @@ type app struct {
 	// Temps tracks the temporary files and directories in use, removed even when an
 	// interrupted command cannot return in time to remove them itself.
 	Temps *platform.TempFiles
+	// SignalsCaught, when not nil, is closed once SIGINT and SIGTERM are caught (the lite
+	// build catches them while discovery starts: main_lite.go); until then they kill the
+	// process at once. See waitSignals.
+	SignalsCaught <-chan struct{}
+}
+
+// waitSignals returns once SIGINT and SIGTERM are caught: a command calls it before it
+// creates a temporary file, which only a caught signal can remove.
+func (a *app) waitSignals() {
+	if a.SignalsCaught != nil {
+		<-a.SignalsCaught
+	}
 }
 
 func newApp() *app {
@@ -73,22 +89,6 @@ type subcommand struct {
 	// SIGTERM to the command (service run: the service manager's stop, with its own
 	// grace period and exit status): its context is cancelled, nothing more.
 	ownSignals func(args []string) bool
-}
-
-func subcommands() []subcommand {
-	return []subcommand{
-		{name: "discover", summary: "print what is on this host (disks, partitions, LVM, btrfs, mounts)", run: runDiscover},
-		{name: "capture", summary: "record everything discovery reads into one archive, for bug reports and tests", run: runCapture},
-		{name: "check", summary: "preflight: what SMS would refuse or the target would lack, one line each (OK, WARN, ERROR)", run: runCheck},
-		{name: "plan", summary: "the target layout task create would send, disk by disk, with source, used and target sizes", run: runPlan},
-		{name: "source", summary: "register this host with SMS (source register|show)", run: runSource, group: true},
-		{name: "task", summary: "create and inspect SMS migration tasks (task create|show|list)", run: runTask, group: true},
-		{name: "service", summary: "run as a system service (service install|uninstall|start|stop|restart|status|run)", run: runService, group: true,
-			ownSignals: func(args []string) bool { return len(args) > 0 && args[0] == "run" }},
-		{name: "config", summary: "check the config file (config check)", run: runConfig, group: true},
-		{name: "version", summary: "print the agent's version", run: runVersion},
-		{name: "__statfs", hidden: true, run: runStatfsHelper},
-	}
 }
 
 func run(ctx context.Context, a *app, args []string) int {

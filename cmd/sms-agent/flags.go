@@ -4,14 +4,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/netip"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
-	"github.com/sms-agent/sms-agent/agent/sms"
 	"github.com/sms-agent/sms-agent/platform"
 )
 
@@ -250,26 +248,6 @@ func (v enumValue) Set(s string) error {
 
 func (v enumValue) Type() string { return strings.Join(v.allowed, "|") }
 
-// typeVar is --type: the migration type, MIGRATE_FILE by default.
-func typeVar(fs *flag.FlagSet, p *string, usage string) {
-	*p = sms.TypeFile
-	fs.Var(enumValue{stringPtr{p}, []string{sms.TypeFile, sms.TypeBlock}}, "type", usage)
-}
-
-// ipValue is an IP address (IPv4 or IPv6, no zone).
-type ipValue struct{ stringPtr }
-
-func (v ipValue) Set(s string) error {
-	a, err := netip.ParseAddr(strings.TrimSpace(s))
-	if err != nil || a.Zone() != "" {
-		return errors.New("want an IP address like 192.168.0.10")
-	}
-	*v.p = a.String()
-	return nil
-}
-
-func (ipValue) Type() string { return "IP" }
-
 // listValue is a comma-separated list of names (of disks, partitions, LVs) with at
 // least one item, each printable, without white space, at most 255 bytes.
 type listValue struct {
@@ -336,20 +314,6 @@ func (v checkedValue) Set(s string) error {
 }
 
 func (v checkedValue) Type() string { return v.typ }
-
-func endpointVar(fs *flag.FlagSet, p *string, name, service, usage string) {
-	fs.Var(checkedValue{stringPtr{p}, "URL", func(s string) error {
-		_, err := sms.Endpoint(service, "", s)
-		return withoutSubject(err, service+" endpoint")
-	}}, name, usage)
-}
-
-func proxyVar(fs *flag.FlagSet, p *string, usage string) {
-	fs.Var(checkedValue{stringPtr{p}, "URL", func(s string) error {
-		_, err := sms.ProxyFunc(s, "")
-		return withoutSubject(err, "proxy")
-	}}, "proxy", usage)
-}
 
 // withoutSubject drops the "subject ...: " an error begins with: the flag's message
 // names the flag and its value already.

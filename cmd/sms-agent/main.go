@@ -1,3 +1,5 @@
+//go:build !lite
+
 // Command sms-agent discovers a source server's disks, partitions, volume groups and
 // filesystems and submits Huawei Cloud SMS migration requests. See README.md.
 package main

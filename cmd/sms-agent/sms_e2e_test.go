@@ -1,14 +1,18 @@
+//go:build !lite
+
 package main
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -32,7 +36,10 @@ var buildOnce struct {
 	err  error
 }
 
-// agentBinary builds sms-agent once per test run.
+// agentBinary builds sms-agent once per test run, as it is installed: on Linux the
+// lite front (-tags lite) with the complete agent beside it as sms-agent-full, so that
+// every test of the binary goes through the front (discover run by it, every other
+// command handed on by exec); elsewhere the complete agent alone.
 func agentBinary(t *testing.T) string {
 	t.Helper()
 	if _, err := exec.LookPath("go"); err != nil {
@@ -45,14 +52,24 @@ func agentBinary(t *testing.T) string {
 			return
 		}
 		buildOnce.path = filepath.Join(dir, "sms-agent")
-		out, err := exec.Command("go", "build", "-o", buildOnce.path, ".").CombinedOutput()
-		if err != nil {
-			buildOnce.err = err
-			t.Logf("%s", out)
+		full := buildOnce.path
+		if runtime.GOOS == "linux" {
+			full = filepath.Join(dir, fullName)
+		}
+		builds := [][]string{{"build", "-o", full, "."}}
+		if full != buildOnce.path {
+			builds = append(builds, []string{"build", "-tags", "lite", "-o", buildOnce.path, "."})
+		}
+		for _, args := range builds {
+			out, err := exec.Command("go", args...).CombinedOutput()
+			if err != nil {
+				buildOnce.err = fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out)
+				return
+			}
 		}
 	})
 	if buildOnce.err != nil {
-		t.Fatalf("go build: %v", buildOnce.err)
+		t.Fatal(buildOnce.err)
 	}
 	return buildOnce.path
 }

@@ -38,13 +38,19 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	// Built as `make build` builds the shipped binary (static, trimmed paths).
-	build := exec.Command("go", "build", "-trimpath", "-o", agentBin, "../../cmd/sms-agent")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build sms-agent:", err)
-		os.Exit(1)
+	// Built as `make build` builds the shipped binaries (static, trimmed paths): the
+	// lite front, which runs discover, and the complete agent beside it.
+	for _, b := range [][]string{
+		{"-o", filepath.Join(dir, "sms-agent-full")},
+		{"-tags", "lite", "-o", agentBin},
+	} {
+		build := exec.Command("go", append(append([]string{"build", "-trimpath"}, b...), "../../cmd/sms-agent")...)
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		build.Stdout, build.Stderr = os.Stdout, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "build sms-agent:", err)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)

@@ -37,7 +37,7 @@ const (
 
 // Everything of sms-agent on a host; none may exist before the test, none after.
 var footprint = []string{
-	"/usr/bin/sms-agent", "/etc/sms-agent", "/etc/init.d/sms-agent", "/etc/logrotate.d/sms-agent",
+	"/usr/bin/sms-agent", "/usr/bin/sms-agent-full", "/etc/sms-agent", "/etc/init.d/sms-agent", "/etc/logrotate.d/sms-agent",
 	"/lib/systemd/system/sms-agent.service", "/etc/systemd/system/sms-agent.service",
 	"/etc/systemd/system/multi-user.target.wants/sms-agent.service",
 	"/var/lib/sms-agent", "/var/log/sms-agent.log", "/var/run/sms-agent.pid", "/usr/share/doc/sms-agent",
@@ -122,7 +122,7 @@ func assertNothingLeft(t *testing.T, when string) {
 			t.Errorf("%s: %s is left behind", when, p)
 		}
 	}
-	if out, _ := runErr("pgrep", "-f", "sms-agent service run"); strings.TrimSpace(out) != "" {
+	if out, _ := runErr("pgrep", "-f", "sms-agent(-full)? service run"); strings.TrimSpace(out) != "" {
 		t.Errorf("%s: a daemon still runs: pid %s", when, out)
 	}
 }
@@ -220,7 +220,9 @@ func TestPackages(t *testing.T) {
 	t.Run("metadata", func(t *testing.T) { checkMetadata(t, dir, deb1) })
 	t.Cleanup(func() { cleanup(t); assertNothingLeft(t, "after the test") })
 	t.Run("deb-sysv", func(t *testing.T) { installUpgradePurge(t, deb1, deb2) })
-	t.Run("service-install", func(t *testing.T) { serviceInstall(t, filepath.Join(root, "bin", "sms-agent-linux-amd64"), dir) })
+	t.Run("service-install", func(t *testing.T) {
+		serviceInstall(t, filepath.Join(root, "bin", "sms-agent-linux-amd64"), filepath.Join(root, "bin", "sms-agent-full-linux-amd64"), dir)
+	})
 	t.Run("ansible", func(t *testing.T) { ansibleRole(t, root, deb1, dir) })
 }
 
@@ -247,6 +249,7 @@ func checkMetadata(t *testing.T, dir, deb string) {
 	list := run(t, "dpkg-deb", "-c", deb)
 	for _, re := range []string{
 		`-rwxr-xr-x root/root +\d+ \S+ \S+ \./usr/bin/sms-agent\n`,
+		`-rwxr-xr-x root/root +\d+ \S+ \S+ \./usr/bin/sms-agent-full\n`,
 		`-rw-r--r-- root/root +\d+ \S+ \S+ \./lib/systemd/system/sms-agent\.service\n`,
 		`-rwxr-xr-x root/root +\d+ \S+ \S+ \./etc/init\.d/sms-agent\n`,
 		`-rw-r--r-- root/root +\d+ \S+ \S+ \./etc/logrotate\.d/sms-agent\n`,
@@ -269,7 +272,7 @@ func checkMetadata(t *testing.T, dir, deb string) {
 			}
 		}
 		files := run(t, "rpm", "-qlp", rpm)
-		for _, want := range []string{"/usr/bin/sms-agent", "/usr/lib/systemd/system/sms-agent.service", "/etc/init.d/sms-agent",
+		for _, want := range []string{"/usr/bin/sms-agent", "/usr/bin/sms-agent-full", "/usr/lib/systemd/system/sms-agent.service", "/etc/init.d/sms-agent",
 			"/etc/logrotate.d/sms-agent", "/etc/sms-agent/sms.conf", "/var/lib/sms-agent"} {
 			if !strings.Contains(files, want+"\n") {
 				t.Errorf("rpm -qlp %s lacks %s:\n%s", file, want, files)
@@ -374,7 +377,7 @@ func installUpgradePurge(t *testing.T, deb1, deb2 string) {
 	if pid2 == pid1 {
 		t.Errorf("upgrade did not restart the service (pid %s)", pid1)
 	}
-	if exe, _ := os.Readlink("/proc/" + pid2 + "/exe"); exe != "/usr/bin/sms-agent" {
+	if exe, _ := os.Readlink("/proc/" + pid2 + "/exe"); exe != "/usr/bin/sms-agent-full" {
 		t.Errorf("after the upgrade pid %s runs %q", pid2, exe)
 	}
 	if v := run(t, "dpkg-query", "-W", "-f=${Version}", "sms-agent"); v != "1.0.0~e2e2" {
@@ -410,12 +413,16 @@ func installUpgradePurge(t *testing.T, deb1, deb2 string) {
 }
 
 // serviceInstall: `sms-agent service install` on this SysV machine writes the same
-// script (kardianos/service), starts and stops it, and uninstall removes it all.
-func serviceInstall(t *testing.T, bin, dir string) {
+// script (kardianos/service), starts and stops it, and uninstall removes it all. The
+// lite sms-agent hands the service commands to sms-agent-full beside it, so the script
+// runs sms-agent-full.
+func serviceInstall(t *testing.T, bin, fullBin, dir string) {
 	fake := startFake(t)
-	exe := filepath.Join(dir, "sms-agent")
-	if b, err := os.ReadFile(bin); err != nil || os.WriteFile(exe, b, 0o755) != nil {
-		t.Fatalf("copy %s: %v", bin, err)
+	exe, full := filepath.Join(dir, "sms-agent"), filepath.Join(dir, "sms-agent-full")
+	for src, dst := range map[string]string{bin: exe, fullBin: full} {
+		if b, err := os.ReadFile(src); err != nil || os.WriteFile(dst, b, 0o755) != nil {
+			t.Fatalf("copy %s: %v", src, err)
+		}
 	}
 	conf := filepath.Join(dir, "sms.conf")
 	if err := os.WriteFile(conf, []byte(fake.conf("state_dir = "+filepath.Join(dir, "state")+"\n")), 0o600); err != nil {
@@ -430,8 +437,8 @@ func serviceInstall(t *testing.T, bin, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(script), "DAEMON="+exe+"\n") || !strings.Contains(string(script), `DAEMON_ARGS="service run --config `+conf+` "`) {
-		t.Errorf("installed script does not run %s --config %s:\n%s", exe, conf, script)
+	if !strings.Contains(string(script), "DAEMON="+full+"\n") || !strings.Contains(string(script), `DAEMON_ARGS="service run --config `+conf+` "`) {
+		t.Errorf("installed script does not run %s --config %s:\n%s", full, conf, script)
 	}
 	run(t, exe, "service", "start")
 	if st := run(t, exe, "service", "status", "--config", conf); !strings.HasPrefix(st, "service:     running (unix-systemv)") {

@@ -132,7 +132,7 @@ check "the daemon logged stopped" grep -q '"message":"stopped"' $R/journal-sms-a
 # purge
 check "dpkg --purge" dpkg --purge sms-agent
 left=
-for p in /usr/bin/sms-agent /etc/sms-agent /etc/init.d/sms-agent /etc/logrotate.d/sms-agent \
+for p in /usr/bin/sms-agent /usr/bin/sms-agent-full /etc/sms-agent /etc/init.d/sms-agent /etc/logrotate.d/sms-agent \
 	/lib/systemd/system/sms-agent.service /etc/systemd/system/multi-user.target.wants/sms-agent.service \
 	/var/lib/sms-agent /usr/share/doc/sms-agent /etc/rc2.d/S01sms-agent; do
 	[ -e "$p" ] || [ -L "$p" ] && left="$left $p"
@@ -143,14 +143,14 @@ check "systemd knows no sms-agent unit after purge" not systemctl cat sms-agent.
 
 # --- sms-agent service install (kardianos/service, the same unit as a template)
 dpkg-deb -x /root/sms-agent.deb /root/x
-install -m 0755 /root/x/usr/bin/sms-agent /usr/local/bin/sms-agent
+install -m 0755 /root/x/usr/bin/sms-agent /root/x/usr/bin/sms-agent-full /usr/local/bin/
 mkdir -p /etc/sms-agent
 printf 'state_dir = /var/lib/sms-agent-si\ninterval = 1h\n' >/root/si.conf
 chmod 600 /root/si.conf
 check "service install" /usr/local/bin/sms-agent service install --config /root/si.conf
 check "systemd-analyze verify on the installed unit" systemd-analyze verify /etc/systemd/system/sms-agent.service
 diff /root/x/lib/systemd/system/sms-agent.service /etc/systemd/system/sms-agent.service >$R/unit-diff.txt
-check "the installed unit differs from the packaged one in ExecStart only" sh -c "[ \$(grep -c '^[<>]' $R/unit-diff.txt) = 2 ] && grep -q '^> ExecStart=/usr/local/bin/sms-agent \"service\" \"run\" \"--config\" \"/root/si.conf\"' $R/unit-diff.txt"
+check "the installed unit differs from the packaged one in ExecStart only" sh -c "[ \$(grep -c '^[<>]' $R/unit-diff.txt) = 2 ] && grep -q '^> ExecStart=/usr/local/bin/sms-agent-full \"service\" \"run\" \"--config\" \"/root/si.conf\"' $R/unit-diff.txt"
 check "service start" /usr/local/bin/sms-agent service start
 check "service install + start: is-active" wait_for 10 systemctl is-active sms-agent.service
 check "an inventory in the configured state_dir" wait_for 120 test -s /var/lib/sms-agent-si/inventory.json

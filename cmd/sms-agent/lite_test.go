@@ -1,0 +1,136 @@
+//go:build linux && !lite
+
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The lite front (main_lite.go) is what `sms-agent` is once installed; agentBinary
+// builds it with sms-agent-full beside it, so every other test of the binary runs
+// through it too. These tests hold what is particular to it.
+
+// TestLiteDependencies: the front links none of what makes the complete agent slow to
+// start (the SMS client and TLS, the service manager, the daemon's log, host facts);
+// a change that imports one of them into discover's path fails here, not in a
+// benchmark.
+func TestLiteDependencies(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go toolchain")
+	}
+	out, err := exec.Command("go", "list", "-tags", "lite", "-deps", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	deps := map[string]bool{}
+	for _, p := range strings.Fields(string(out)) {
+		deps[p] = true
+	}
+	if !deps["github.com/sms-agent/sms-agent/agent/inventory"] {
+		t.Fatalf("go list -tags lite -deps lists no agent/inventory:\n%s", out)
+	}
+	for _, p := range []string{
+		"github.com/kardianos/service", "github.com/rs/zerolog", "net/http", "crypto/tls", "net",
+		"net/netip", "regexp",
+		"github.com/sms-agent/sms-agent/agent/sms", "github.com/sms-agent/sms-agent/agent/daemon",
+		"github.com/sms-agent/sms-agent/agent/check", "github.com/sms-agent/sms-agent/collectors/hostfacts",
+	} {
+		if deps[p] {
+			t.Errorf("the lite build links %s", p)
+		}
+	}
+}
+
+// liteDir copies the built front, and the complete agent when withFull, into a
+// directory of its own.
+func liteDir(t *testing.T, withFull bool) string {
+	t.Helper()
+	bin := agentBinary(t)
+	dir := t.TempDir()
+	names := []string{"sms-agent"}
+	if withFull {
+		names = append(names, fullName)
+	}
+	for _, n := range names {
+		b, err := os.ReadFile(filepath.Join(filepath.Dir(bin), n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, n), b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestLiteSameAsFull: for discover, which the front runs itself, and for what it
+// hands on, the front and the complete agent print the same bytes and exit alike.
+func TestLiteSameAsFull(t *testing.T) {
+	s := newCLISandbox(t)
+	full := filepath.Join(filepath.Dir(s.bin), fullName)
+	// Captures that replay in a fraction of a second (the ghw ones take seconds each):
+	// LVM, btrfs, MBR and GPT partitions, an unprivileged run, a Windows host.
+	var captures []string
+	for _, name := range []string{"loop-lvm", "loop-btrfs", "loop-partitions", "vm-unprivileged", "wine10"} {
+		captures = append(captures, "../../testdata/hosts/"+name+".tar.gz")
+	}
+	cases := [][]string{
+		nil, {"help"}, {"--help"}, {"version"}, {"--version"}, {"bogus"},
+		{"discover", "--help"}, {"help", "discover"}, {"discover", "--bogus"}, {"discover", "extra"},
+		{"discover", "--from", s.path("missing.tar.gz")}, {"discover", "--devices", "/dev/ bad"},
+		{"check", "--help"}, {"service", "--help"}, {"config", "check"},
+	}
+	for _, c := range captures {
+		abs, _ := filepath.Abs(c)
+		cases = append(cases, []string{"discover", "--json", "--from", abs}, []string{"discover", "--from", abs})
+	}
+	for _, args := range cases {
+		code, out, errOut := s.run(nil, args...)
+		fs := *s
+		fs.bin = full
+		fcode, fout, ferrOut := fs.run(nil, args...)
+		if code != fcode || out != fout || errOut != ferrOut {
+			t.Errorf("sms-agent %q: exit %d, stdout %d bytes, stderr %q; sms-agent-full: exit %d, stdout %d bytes, stderr %q",
+				args, code, len(out), errOut, fcode, len(fout), ferrOut)
+		}
+		if strings.HasPrefix(strings.Join(args, " "), "discover --json --from") && (code != 0 && code != 3 || !strings.HasPrefix(out, "{")) {
+			t.Errorf("sms-agent %q: exit %d, stdout %.80q", args, code, out)
+		}
+	}
+}
+
+// TestLiteAlone: without sms-agent-full beside it the front still discovers, and any
+// other command fails in one line that says what is missing.
+func TestLiteAlone(t *testing.T) {
+	dir := liteDir(t, false)
+	s := newCLISandbox(t)
+	s.bin = filepath.Join(dir, "sms-agent")
+	capture, _ := filepath.Abs("../../testdata/hosts/vm-lvm-active.tar.gz")
+	if code, out, errOut := s.run(nil, "discover", "--json", "--from", capture); code != exitOK || !strings.Contains(out, `"name": "smsvg1"`) {
+		t.Errorf("discover without sms-agent-full: exit %d, stderr %q", code, errOut)
+	}
+	code, out, errOut := s.run(nil, "task", "create", "--dry-run")
+	want := `sms-agent: "task" needs the complete agent: exec ` + filepath.Join(dir, fullName) + `: no such file or directory`
+	if code != exitFailure || out != "" || strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, want) {
+		t.Errorf("task create without sms-agent-full: exit %d, stdout %q, stderr %q; want exit 1 and one line %q...", code, out, errOut, want)
+	}
+}
+
+// TestLiteSymlink: the front finds sms-agent-full beside the file a symbolic link
+// names (a link in /usr/local/bin to an unpacked directory), not beside the link.
+func TestLiteSymlink(t *testing.T) {
+	dir := liteDir(t, true)
+	link := filepath.Join(t.TempDir(), "sms-agent")
+	if err := os.Symlink(filepath.Join(dir, "sms-agent"), link); err != nil {
+		t.Fatal(err)
+	}
+	s := newCLISandbox(t)
+	s.bin = link
+	if code, out, errOut := s.run(nil, "version"); code != 0 || !strings.HasPrefix(out, "sms-agent ") {
+		t.Errorf("version through a link: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
