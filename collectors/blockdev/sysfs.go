@@ -123,15 +123,19 @@ func splitDiskName(k string) (fam, letters, rest string) {
 func readDevice(fsys platform.FS, kname string, full bool) (Device, error) {
 	dir := "/sys/block/" + kname
 	d := Device{KName: kname}
-	var err error
-	if d.Major, d.Minor, err = readDev(fsys, dir+"/dev"); err != nil {
-		return d, err
-	}
 	sectors, err := readUint(fsys, dir+"/size")
 	if err != nil {
 		return d, err
 	}
 	d.Size = int64(sectors) * SectorSize
+	if d.Size == 0 && !full {
+		// An empty device that is no candidate (an idle loop device) holds nothing and
+		// nothing is mounted from it: its device number (0:0 here) is never looked up.
+		return d, nil
+	}
+	if d.Major, d.Minor, err = readDev(fsys, dir+"/dev"); err != nil {
+		return d, err
+	}
 	if strings.HasPrefix(kname, "dm-") {
 		d.DMName = optString(fsys, dir+"/dm/name")
 		d.DMUUID = optString(fsys, dir+"/dm/uuid")

@@ -178,7 +178,8 @@ func TestMaybeCandidate(t *testing.T) {
 
 // TestEmptyDeviceNotListed: a device of size 0 is reported with no partitions and its
 // directory is not listed (here it holds a partition entry the kernel would never
-// show); a device with a size is listed.
+// show), nor its device number read unless it is read in full (a disk named with
+// --devices); a device with a size is listed.
 func TestEmptyDeviceNotListed(t *testing.T) {
 	root := t.TempDir()
 	files := map[string]string{
@@ -198,12 +199,23 @@ func TestEmptyDeviceNotListed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Without loop0/dev: reading it would be an error.
+	if err := os.Remove(filepath.Join(root, "sys/block/loop0/dev")); err != nil {
+		t.Fatal(err)
+	}
 	devs, errs := ReadNames(platform.NewFS(root), []string{"loop0", "loop1"}, false)
 	if len(errs) != 0 || len(devs) != 2 {
 		t.Fatalf("devices %v, errors %v", devs, errs)
 	}
-	if devs[0].KName != "loop0" || devs[0].Size != 0 || len(devs[0].Partitions) != 0 {
-		t.Errorf("loop0: %+v; want size 0 and no partitions", devs[0])
+	if devs[0].KName != "loop0" || devs[0].Size != 0 || len(devs[0].Partitions) != 0 || devs[0].MajMin() != "0:0" {
+		t.Errorf("loop0: %+v; want size 0, no partitions, no device number", devs[0])
+	}
+	if err := os.WriteFile(filepath.Join(root, "sys/block/loop0/dev"), []byte("7:0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	full, errs := ReadNames(platform.NewFS(root), []string{"loop0"}, true)
+	if len(errs) != 0 || len(full) != 1 || full[0].MajMin() != "7:0" || full[0].Size != 0 {
+		t.Errorf("loop0 read in full: %+v, errors %v; want 7:0 of size 0", full, errs)
 	}
 	if devs[1].KName != "loop1" || devs[1].Size != 8192*512 || len(devs[1].Partitions) != 1 {
 		t.Errorf("loop1: %+v; want 4 MiB and its partition", devs[1])
