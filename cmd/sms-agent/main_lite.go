@@ -1,9 +1,10 @@
 //go:build lite
 
 // Built with -tags lite (Linux only), this is the agent's front: the program installed
-// as sms-agent. It runs discover itself, and the statfs helper child discover starts,
-// and hands every other command line to the complete agent, sms-agent-full in the same
-// directory, by exec: the same process, arguments, environment, streams and signals.
+// as sms-agent. It runs discover and version itself, and the statfs helper child
+// discover starts, and hands every other command line to the complete agent,
+// sms-agent-full in the same directory, by exec: the same process, arguments,
+// environment, streams and signals.
 // Discover so starts without the complete agent's SMS client, TLS, service manager and
 // log, whose package initialisers and pages cost more than discovery itself
 // (README.md, "Performance"). docs/lite.md says what runs where.
@@ -48,11 +49,15 @@ func main() {
 func subcommands() []subcommand {
 	return []subcommand{
 		{name: "discover", summary: "print what is on this host (disks, partitions, LVM, btrfs, mounts)", run: runDiscover},
+		{name: "version", summary: "print the agent's version", run: runVersion},
 		{name: "__statfs", hidden: true, run: runStatfsHelper},
 	}
 }
 
 func isLiteCommand(name string) bool {
+	if name == "--version" {
+		return true
+	}
 	for _, sc := range subcommands() {
 		if sc.name == name {
 			return true
