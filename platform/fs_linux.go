@@ -79,9 +79,7 @@ func readDirRaw(p string) ([]string, error) {
 	}
 	defer unix.Close(fd)
 	var names []string
-	// One page holds a sysfs device directory's thirty-odd entries; a larger directory
-	// takes more getdents calls. (16 KiB buffers made a fifth of discovery's heap faults.)
-	buf := make([]byte, 4<<10)
+	buf := make([]byte, 16<<10)
 	for {
 		n, err := unix.ReadDirent(fd, buf)
 		if errors.Is(err, unix.EINTR) {
