@@ -81,7 +81,7 @@ func execFull(argv []string) int {
 	}
 	hint := ""
 	if errors.Is(err, fs.ErrNotExist) {
-		hint = " (this sms-agent is the lite front, which runs only discover; install " + fullName + " beside it, as the packages do)"
+		hint = " (this sms-agent is the lite front, which runs only discover and version; install " + fullName + " beside it, as the packages do)"
 	}
 	fmt.Fprintf(os.Stderr, "sms-agent: %s needs the complete agent: %v%s\n", what, err, hint)
 	return exitFailure
