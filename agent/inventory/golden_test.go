@@ -1,9 +1,7 @@
 package inventory
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -82,12 +80,5 @@ func replay(t testing.TB, archive string, devices []string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(inv); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return indentJSON(t, inv)
 }

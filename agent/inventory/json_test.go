@@ -26,6 +26,20 @@ func reference(t testing.TB, inv *Inventory) []byte {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
+// indentJSON encodes v as `discover --json` prints an inventory: indented by two spaces,
+// without HTML escapes.
+func indentJSON(t testing.TB, v any) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 // checkEncoding: MarshalJSON's bytes are the reference, and json.Marshal (HTML escapes)
 // and the indenting, non-escaping Encoder of `discover --json` give what they give by
 // reflection.
@@ -43,17 +57,7 @@ func checkEncoding(t testing.TB, inv *Inventory) {
 	if err1 != nil || err2 != nil || !bytes.Equal(a, b) {
 		t.Fatalf("json.Marshal (%v, %v):\n%s\nreflection:\n%s", err1, err2, a, b)
 	}
-	indent := func(v any) []byte {
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(v); err != nil {
-			t.Fatal(err)
-		}
-		return buf.Bytes()
-	}
-	if a, b := indent(inv), indent((*plainInventory)(inv)); !bytes.Equal(a, b) {
+	if a, b := indentJSON(t, inv), indentJSON(t, (*plainInventory)(inv)); !bytes.Equal(a, b) {
 		t.Fatalf("indented:\n%s\nreflection:\n%s", a, b)
 	}
 }
@@ -137,14 +141,7 @@ func TestMarshalJSONGoldens(t *testing.T) {
 			continue // a request body, a probe answer
 		}
 		n++
-		var out bytes.Buffer
-		enc := json.NewEncoder(&out)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(&inv); err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(out.Bytes(), b) {
+		if !bytes.Equal(indentJSON(t, &inv), b) {
 			t.Errorf("%s: encoded again, the bytes differ", f)
 		}
 		checkEncoding(t, &inv)
