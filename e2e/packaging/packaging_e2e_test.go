@@ -344,6 +344,38 @@ func installUpgradePurge(t *testing.T, deb1, deb2 string) {
 		t.Errorf("a secret is in /var/log/sms-agent.log")
 	}
 
+	// A version before the lite front ran its one binary as /usr/bin/sms-agent: stop
+	// ours and start the complete agent there, as that version's script did. The upgrade
+	// must still see it running (its /proc/PID/exe then reads "/usr/bin/sms-agent
+	// (deleted)") and restart it on /usr/bin/sms-agent-full.
+	run(t, "service", "sms-agent", "stop")
+	oldInit := filepath.Join(t.TempDir(), "sms-agent.init-before-front")
+	script, err := os.ReadFile("/etc/init.d/sms-agent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldScript := strings.Replace(string(script), "DAEMON=/usr/bin/sms-agent-full\n", "DAEMON=/usr/bin/sms-agent\n", 1)
+	if oldScript == string(script) {
+		t.Fatalf("/etc/init.d/sms-agent has no line DAEMON=/usr/bin/sms-agent-full")
+	}
+	if err := os.WriteFile(oldInit, []byte(oldScript), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	full, err := os.ReadFile("/usr/bin/sms-agent-full")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("/usr/bin/sms-agent.tmp", full, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename("/usr/bin/sms-agent.tmp", "/usr/bin/sms-agent"); err != nil {
+		t.Fatal(err)
+	}
+	run(t, oldInit, "start")
+	if exe, _ := os.Readlink("/proc/" + daemonPID(t) + "/exe"); exe != "/usr/bin/sms-agent" {
+		t.Fatalf("the daemon as a version before the front ran it: %q", exe)
+	}
+
 	// Upgrade: the config is kept, the running service restarts on the new binary.
 	pid1 := daemonPID(t)
 	out := run(t, "dpkg", "-i", deb2)
