@@ -118,6 +118,11 @@ func TestLiteAlone(t *testing.T) {
 	if code != exitFailure || out != "" || strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, want) {
 		t.Errorf("task create without sms-agent-full: exit %d, stdout %q, stderr %q; want exit 1 and one line %q...", code, out, errOut, want)
 	}
+	// A hostile first word is quoted and cut, as in every other message.
+	code, _, errOut = s.run(nil, strings.Repeat("\n", 300))
+	if code != exitFailure || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, `"\n\n`) || !strings.Contains(errOut, `…`) {
+		t.Errorf("300 newlines without sms-agent-full: exit %d, stderr %q; want one line, quoted and cut", code, errOut)
+	}
 }
 
 // TestLiteSymlink: the front finds sms-agent-full beside the file a symbolic link

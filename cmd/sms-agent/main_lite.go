@@ -18,6 +18,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+
+	"github.com/sms-agent/sms-agent/platform"
 )
 
 // version is stamped by `make build` (-ldflags "-X main.version=...").
@@ -77,7 +79,7 @@ func execFull(argv []string) int {
 	}
 	what := "this command"
 	if len(argv) > 1 {
-		what = fmt.Sprintf("%q", argv[1])
+		what = platform.QuoteValue(argv[1])
 	}
 	hint := ""
 	if errors.Is(err, fs.ErrNotExist) {
