@@ -20,7 +20,8 @@ const (
 )
 
 // fullName is the complete agent's file name. The lite build (main_lite.go), installed
-// as sms-agent, runs it from its own directory for every command but discover.
+// as sms-agent, runs it from its own directory for every command but discover and
+// version.
 const fullName = "sms-agent-full"
 
 // app is what every subcommand gets: its streams, the environment (read only here in
