@@ -50,7 +50,9 @@ type LiveEnv struct {
 	SearchPath []string
 	Env        []string
 	// StatfsHelper is the statfs helper child's argv ({exe, "__statfs"}); StatPath is
-	// coreutils' stat ("" when absent), which answers for local kernel filesystems.
+	// coreutils' stat, which answers for local kernel filesystems not statfs'ed in
+	// process. "": looked up along SearchPath when a batch first needs it (a host whose
+	// filesystems are all statfs'ed in process never looks); absent, the helper answers.
 	StatfsHelper []string
 	StatPath     string
 	// StatfsTimeout bounds the questions a stuck filesystem could leave unanswered:

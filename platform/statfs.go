@@ -228,10 +228,17 @@ var StatfsProbe = Probe[StatfsQuery, FSStat]{
 
 func liveStatfs(ctx context.Context, env LiveEnv, qs []StatfsQuery) []Answer[FSStat] {
 	var inProcess, local, other []string
+	stat, looked := env.StatPath, env.StatPath != ""
 	for _, q := range qs {
 		if q.InProcess && statfsInProcess {
 			inProcess = append(inProcess, q.Path)
-		} else if q.Local && env.StatPath != "" && !strings.Contains(q.Path, "\n") {
+			continue
+		}
+		if q.Local && !looked { // looked up once, and only when a batch needs it
+			stat, _ = ExecRunner{SearchPath: env.SearchPath}.LookPath("stat")
+			looked = true
+		}
+		if q.Local && stat != "" && !strings.Contains(q.Path, "\n") {
 			local = append(local, q.Path)
 		} else {
 			other = append(other, q.Path)
@@ -243,7 +250,7 @@ func liveStatfs(ctx context.Context, env LiveEnv, qs []StatfsQuery) []Answer[FSS
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			localOut = CoreutilsStatfs{Path: env.StatPath, Timeout: env.StatfsTimeout, Spawned: env.Spawned}.Statfs(ctx, local)
+			localOut = CoreutilsStatfs{Path: stat, Timeout: env.StatfsTimeout, Spawned: env.Spawned}.Statfs(ctx, local)
 		}()
 	}
 	if len(other) > 0 {

@@ -79,13 +79,16 @@ func TestLiveStatfsInProcessSpawnsNothing(t *testing.T) {
 }
 
 // The same batch split three ways: in-process, coreutils' stat for the Local one, the
-// helper for the rest; each child is started once and answers only its own paths.
+// helper for the rest; each child is started once and answers only its own paths. stat
+// is found along the search path, as cmd/ leaves it to be.
 func TestLiveStatfsSplit(t *testing.T) {
 	var log spawnLog
 	env := statfsEnv(t, &log)
 	if env.StatPath == "" {
 		t.Skip("no stat(1) on this machine")
 	}
+	statPath := env.StatPath
+	env.StatPath = ""
 	root, local, helper := t.TempDir(), t.TempDir(), t.TempDir()
 	out := StatfsAll(context.Background(), NewLive(env), []StatfsQuery{
 		{Path: root, InProcess: true},
@@ -104,13 +107,13 @@ func TestLiveStatfsSplit(t *testing.T) {
 	var stat, help []string
 	for _, argv := range got {
 		switch argv[0] {
-		case env.StatPath:
+		case statPath:
 			stat = argv
 		case env.StatfsHelper[0]:
 			help = argv
 		}
 	}
-	if want := []string{env.StatPath, "-f", "--printf", StatFormat, "--", local}; !slices.Equal(stat, want) {
+	if want := []string{statPath, "-f", "--printf", StatFormat, "--", local}; !slices.Equal(stat, want) {
 		t.Errorf("stat argv %q; want %q", stat, want)
 	}
 	if !slices.Equal(help, env.StatfsHelper) {

@@ -41,9 +41,6 @@ func (a *app) liveHost(o hostOptions) platform.Host {
 		StatfsTimeout:  o.statfsTimeout,
 		CommandTimeout: o.commandTimeout,
 	}
-	if stat, err := (platform.ExecRunner{}).LookPath("stat"); err == nil {
-		env.StatPath = stat
-	}
 	h := platform.NewHost(platform.NewFS("/"), platform.NewLive(env), time.Now)
 	h.Privileged, h.Live, h.OS = a.Privileged, true, a.OS
 	return h
