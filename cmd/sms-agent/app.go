@@ -92,6 +92,14 @@ type subcommand struct {
 	ownSignals func(args []string) bool
 }
 
+// The commands both builds run: commands.go lists them among every command,
+// main_lite.go runs only these.
+var (
+	discoverCommand     = subcommand{name: "discover", summary: "print what is on this host (disks, partitions, LVM, btrfs, mounts)", run: runDiscover}
+	versionCommand      = subcommand{name: "version", summary: "print the agent's version", run: runVersion}
+	statfsHelperCommand = subcommand{name: "__statfs", hidden: true, run: runStatfsHelper}
+)
+
 func run(ctx context.Context, a *app, args []string) int {
 	if len(args) == 0 {
 		var names []string

@@ -5,7 +5,7 @@ package main
 // subcommands are the agent's commands, in the order help lists them.
 func subcommands() []subcommand {
 	return []subcommand{
-		{name: "discover", summary: "print what is on this host (disks, partitions, LVM, btrfs, mounts)", run: runDiscover},
+		discoverCommand,
 		{name: "capture", summary: "record everything discovery reads into one archive, for bug reports and tests", run: runCapture},
 		{name: "check", summary: "preflight: what SMS would refuse or the target would lack, one line each (OK, WARN, ERROR)", run: runCheck},
 		{name: "plan", summary: "the target layout task create would send, disk by disk, with source, used and target sizes", run: runPlan},
@@ -14,7 +14,7 @@ func subcommands() []subcommand {
 		{name: "service", summary: "run as a system service (service install|uninstall|start|stop|restart|status|run)", run: runService, group: true,
 			ownSignals: func(args []string) bool { return len(args) > 0 && args[0] == "run" }},
 		{name: "config", summary: "check the config file (config check)", run: runConfig, group: true},
-		{name: "version", summary: "print the agent's version", run: runVersion},
-		{name: "__statfs", hidden: true, run: runStatfsHelper},
+		versionCommand,
+		statfsHelperCommand,
 	}
 }

@@ -49,11 +49,7 @@ func main() {
 
 // subcommands are the commands this program runs itself.
 func subcommands() []subcommand {
-	return []subcommand{
-		{name: "discover", summary: "print what is on this host (disks, partitions, LVM, btrfs, mounts)", run: runDiscover},
-		{name: "version", summary: "print the agent's version", run: runVersion},
-		{name: "__statfs", hidden: true, run: runStatfsHelper},
-	}
+	return []subcommand{discoverCommand, versionCommand, statfsHelperCommand}
 }
 
 func isLiteCommand(name string) bool {
