@@ -353,19 +353,7 @@ func (o *jsonObject) boolPtrOmit(name string, v *bool) {
 
 // strs writes a list of strings: null when nil, [] when empty.
 func (o *jsonObject) strs(name string, v []string) {
-	w := o.key(name)
-	if v == nil {
-		w.b = append(w.b, "null"...)
-		return
-	}
-	w.b = append(w.b, '[')
-	for i, s := range v {
-		if i > 0 {
-			w.b = append(w.b, ',')
-		}
-		w.string(s)
-	}
-	w.b = append(w.b, ']')
+	appendArray(o.key(name), v, func(s *string, w *jsonWriter) { w.string(*s) })
 }
 
 func (o *jsonObject) strsOmit(name string, v []string) {
@@ -374,7 +362,7 @@ func (o *jsonObject) strsOmit(name string, v []string) {
 	}
 }
 
-// appendArray writes a list of objects: null when nil, [] when empty.
+// appendArray writes a list, each element by f: null when nil, [] when empty.
 func appendArray[T any](w *jsonWriter, v []T, f func(*T, *jsonWriter)) {
 	if v == nil {
 		w.b = append(w.b, "null"...)
