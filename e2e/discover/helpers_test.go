@@ -16,7 +16,24 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/sms-agent/sms-agent/collectors/mounts"
 )
+
+// selfMounts reads this process's mount table and parses it: its bytes and its entries,
+// one per line in order.
+func selfMounts(t *testing.T) ([]byte, []mounts.MountInfo) {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := mounts.ParseMountInfo(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, ms
+}
 
 // sh runs a command and returns its trimmed stdout; a failure fails the test.
 func sh(t *testing.T, name string, args ...string) string {

@@ -39,14 +39,7 @@ func TestDiscoverInProcessStatfs(t *testing.T) {
 	under := filepath.Join(ovl, "inner") // the mount that needs the child
 	mount(t, underDev, under)
 
-	table, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := mounts.ParseMountInfo(table)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, ms := selfMounts(t)
 	release, _ := os.ReadFile("/proc/sys/kernel/osrelease")
 	decided := mounts.InProcessStatfs(ms, string(release))
 	if !decided[plain] || decided[under] {

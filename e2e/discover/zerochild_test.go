@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/sms-agent/sms-agent/agent/inventory"
-	"github.com/sms-agent/sms-agent/collectors/mounts"
 	"github.com/sms-agent/sms-agent/platform"
 )
 
@@ -48,14 +47,7 @@ type=0657FD6D-A4AB-43C4-84E5-0933C84B4F4F
 
 	// The mount table: this machine's root and the three mounts above, as the kernel
 	// prints them.
-	self, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := mounts.ParseMountInfo(self)
-	if err != nil {
-		t.Fatal(err)
-	}
+	self, ms := selfMounts(t)
 	var table []string
 	lines := strings.Split(strings.TrimRight(string(self), "\n"), "\n")
 	for i, m := range ms {
