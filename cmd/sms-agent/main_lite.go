@@ -32,7 +32,7 @@ func main() {
 	}
 	setupProcess()
 	// signal.Notify waits for the runtime to start a thread of its own for signal masks
-	// (0.3 ms here, about a tenth of discover): catch the signals while discovery
+	// (0.3 ms on the development machine): catch the signals while discovery
 	// starts. Until they are caught, SIGINT and SIGTERM end the process at once, which a
 	// shell reports as 130 and 143 too; a command waits for them before it creates a
 	// temporary file (app.waitSignals).
