@@ -64,8 +64,9 @@ type LiveEnv struct {
 	// (Command.Complete is ignored), so that the real exit code and all of stderr are kept.
 	Recording bool
 	// Spawned, when set, is called with the argv of every child process a live probe is
-	// about to start (a command, coreutils' stat, the statfs helper), before it starts;
-	// tests count children with it. It may be called from several goroutines at once.
+	// about to start (a command, coreutils' stat, the statfs helper), before it starts:
+	// the lite front catches SIGINT and SIGTERM then, and tests count children with
+	// it. It may be called from several goroutines at once.
 	Spawned func(argv []string)
 }
 

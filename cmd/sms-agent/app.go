@@ -46,18 +46,16 @@ type app struct {
 	// Temps tracks the temporary files and directories in use, removed even when an
 	// interrupted command cannot return in time to remove them itself.
 	Temps *platform.TempFiles
-	// SignalsCaught, when not nil, is closed once SIGINT and SIGTERM are caught (the lite
-	// build catches them while discovery starts: main_lite.go); until then they kill the
-	// process at once. See waitSignals.
-	SignalsCaught <-chan struct{}
-}
-
-// waitSignals returns once SIGINT and SIGTERM are caught: a command calls it before it
-// creates a temporary file, which only a caught signal can remove.
-func (a *app) waitSignals() {
-	if a.SignalsCaught != nil {
-		<-a.SignalsCaught
-	}
+	// CatchSignals, when not nil, catches SIGINT and SIGTERM, once, for
+	// runInterruptible: the lite front (main_lite.go) calls it only when discovery is
+	// about to start a child process, which an interruption must stop. Until then
+	// there is nothing to stop or remove, and a signal ends the front at once. nil:
+	// they are caught already (sms-agent-full catches them at start).
+	CatchSignals func()
+	// HandOn, when not nil (the lite front), runs this command line in the complete
+	// agent instead, and returns only if it could not, with the exit code: the front
+	// does not replay captures (discover --from).
+	HandOn func() int
 }
 
 func newApp() *app {

@@ -41,6 +41,9 @@ func (a *app) liveHost(o hostOptions) platform.Host {
 		StatfsTimeout:  o.statfsTimeout,
 		CommandTimeout: o.commandTimeout,
 	}
+	if catch := a.CatchSignals; catch != nil {
+		env.Spawned = func([]string) { catch() }
+	}
 	h := platform.NewHost(platform.NewFS("/"), platform.NewLive(env), time.Now)
 	h.Privileged, h.Live, h.OS = a.Privileged, true, a.OS
 	return h
@@ -77,7 +80,6 @@ func (a *app) openHost(ctx context.Context, o hostOptions) (h platform.Host, c *
 	if o.from == "" {
 		return a.liveHost(o), nil, func() {}, nil
 	}
-	a.waitSignals() // the capture is unpacked into temporary files
 	if c, err = platform.OpenCaptureContext(ctx, o.from, a.TempDir, a.Temps); err != nil {
 		err = fmt.Errorf("--from %w", err)
 		if errors.Is(err, platform.ErrNotCapture) || errors.Is(err, fs.ErrNotExist) {
@@ -96,6 +98,9 @@ func runDiscover(ctx context.Context, a *app, args []string) int {
 	o.register(fs)
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
+	}
+	if o.from != "" && a.HandOn != nil {
+		return a.HandOn()
 	}
 	h, _, done, err := a.openHost(ctx, o)
 	if err != nil {

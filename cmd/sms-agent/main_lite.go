@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 
 	"github.com/sms-agent/sms-agent/platform"
@@ -28,22 +29,29 @@ var version = "dev"
 func main() {
 	args := os.Args[1:]
 	if len(args) == 0 || !isLiteCommand(args[0]) {
-		os.Exit(execFull(os.Args))
+		what := "this command"
+		if len(args) > 0 {
+			what = platform.QuoteValue(args[0])
+		}
+		os.Exit(execFull(os.Args, what))
 	}
 	setupProcess()
-	// signal.Notify waits for the runtime to start a thread of its own for signal masks
-	// (0.3 ms on the development machine): catch the signals while discovery
-	// starts. Until they are caught, SIGINT and SIGTERM end the process at once, which a
-	// shell reports as 130 and 143 too; a command waits for them before it creates a
-	// temporary file (app.waitSignals).
-	sigs := make(chan os.Signal, 2)
-	caught := make(chan struct{})
-	go func() {
-		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-		close(caught)
-	}()
 	a := newApp()
-	a.SignalsCaught = caught
+	a.HandOn = func() int { return execFull(os.Args, "discover --from") }
+	// SIGINT and SIGTERM are caught only when discovery is about to start a child
+	// process (lvm, btrfs, blkid, a statfs helper), which an interruption must stop:
+	// signal.Notify starts two threads of the runtime's (the signal mask's, locked,
+	// and the signal queue's), which cost discover 0.3 ms. Until then the runtime's
+	// own handler ends the process by the signal at once: nothing is to be stopped or
+	// removed, as discover reads /sys, /proc and /dev only. That is also why the main
+	// goroutine need not keep the main thread here, as in sms-agent-full (main.go):
+	// no system call of the front's can wait on a dead mount (statfs of a network or
+	// FUSE filesystem is the helper child's; --from is handed on).
+	sigs := make(chan os.Signal, 2)
+	var once sync.Once
+	a.CatchSignals = func() {
+		once.Do(func() { signal.Notify(sigs, os.Interrupt, syscall.SIGTERM) })
+	}
 	os.Exit(a.runInterruptible(args, sigs))
 }
 
@@ -66,20 +74,16 @@ func isLiteCommand(name string) bool {
 
 // execFull replaces this process with sms-agent-full, given argv (argv[0] kept, so
 // that ps shows what was typed). It returns only if the exec failed, with the exit
-// code after printing why, in one line.
-func execFull(argv []string) int {
+// code after printing why, in one line that names what needed it.
+func execFull(argv []string, what string) int {
 	full, err := fullPath()
 	if err == nil {
 		err = syscall.Exec(full, argv, os.Environ())
 		err = &fs.PathError{Op: "exec", Path: full, Err: err}
 	}
-	what := "this command"
-	if len(argv) > 1 {
-		what = platform.QuoteValue(argv[1])
-	}
 	hint := ""
 	if errors.Is(err, fs.ErrNotExist) {
-		hint = " (this sms-agent is the lite front, which runs only discover and version; install " + fullName + " beside it, as the packages do)"
+		hint = " (this sms-agent is the lite front, which runs only version and discover of this host; install " + fullName + " beside it, as the packages do)"
 	}
 	fmt.Fprintf(os.Stderr, "sms-agent: %s needs the complete agent: %v%s\n", what, err, hint)
 	return exitFailure

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -13,16 +12,6 @@ import (
 
 	"github.com/sms-agent/sms-agent/platform"
 )
-
-// The main goroutine stays on the main thread, the thread-group leader: locked in an
-// init function, it stays locked through main. A signal sent to the process goes to
-// the leader when the leader can take it. A thread blocked in a system call on a dead
-// FUSE or NFS mount takes it and cannot return to run the handler until its request
-// ends; when a command's goroutine had entered that call on the leader, SIGINT and
-// SIGTERM waited with it (discover --from a path on a dead mount: 58 s until the test
-// killed it, one run in four). On the leader, the main goroutine only waits in
-// runInterruptible's select, and the leader always returns to run the handler.
-func init() { runtime.LockOSThread() }
 
 // commandName is the command args run, for messages: "discover", "task create".
 func commandName(args []string) string {
