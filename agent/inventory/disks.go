@@ -87,15 +87,21 @@ func (d *discovery) disk(dv blockdev.Device, props map[string]fsid.Props, byDev 
 	return out
 }
 
-// extendedTypes are the MBR types of an extended partition (DOS, Windows LBA, Linux).
-var extendedTypes = map[string]bool{"0x5": true, "0xf": true, "0x85": true}
+// extendedType: the MBR types of an extended partition (DOS, Windows LBA, Linux).
+func extendedType(t string) bool {
+	switch t {
+	case "0x5", "0xf", "0x85":
+		return true
+	}
+	return false
+}
 
 // isExtended reports whether p is an MBR extended partition: by its type, or, when the
 // table was not read, by what the kernel makes of one (a primary slot shown as at most
 // 2 sectors on a disk with logical partitions).
 func isExtended(dv blockdev.Device, p blockdev.Partition, pp fsid.Props) bool {
 	if pp.PartType != "" {
-		return pp.PartScheme == "dos" && extendedTypes[pp.PartType]
+		return pp.PartScheme == "dos" && extendedType(pp.PartType)
 	}
 	if p.Number > 4 || p.Size > 2*blockdev.SectorSize {
 		return false

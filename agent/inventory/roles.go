@@ -5,8 +5,15 @@ import (
 	"strings"
 )
 
-// espTypes are the partition types of an EFI system partition (GPT GUID, MBR type).
-var espTypes = map[string]bool{"c12a7328-f81f-11d2-ba4b-00a0c93ec93b": true, "0xef": true}
+// IsESPType reports whether t is the partition type of an EFI system partition (GPT
+// GUID, MBR type).
+func IsESPType(t string) bool {
+	switch t {
+	case "c12a7328-f81f-11d2-ba4b-00a0c93ec93b", "0xef":
+		return true
+	}
+	return false
+}
 
 // isBootMount: the mount points that make a device BOOT.
 func isBootMount(mp string) bool { return mp == "/boot" || mp == "/boot/efi" }
@@ -132,7 +139,7 @@ func partitionUse(p Partition) string {
 		return UseVolumeGroup
 	case p.FileSystem == "btrfs":
 		return UseBtrfs
-	case espTypes[p.PartType] || isBootMount(p.MountPoint):
+	case IsESPType(p.PartType) || isBootMount(p.MountPoint):
 		return UseBoot
 	case p.MountPoint == "/":
 		return UseOS

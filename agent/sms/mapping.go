@@ -99,16 +99,13 @@ func diskUse(use string) string {
 // PV or btrfs member too (the LV or filesystem on it carries its own use).
 func volumeUse(v PlannedVolume) string {
 	switch {
-	case espTypes[v.PartType] || v.MountPoint == "/boot" || v.MountPoint == "/boot/efi":
+	case inventory.IsESPType(v.PartType) || v.MountPoint == "/boot" || v.MountPoint == "/boot/efi":
 		return UseBoot
 	case v.MountPoint == "/":
 		return UseOS
 	}
 	return UseNormal
 }
-
-// espTypes are the partition types of an EFI system partition (GPT GUID, MBR type).
-var espTypes = map[string]bool{"c12a7328-f81f-11d2-ba4b-00a0c93ec93b": true, "0xef": true}
 
 // SourceOptions are the registration facts that are not in the inventory.
 type SourceOptions struct {

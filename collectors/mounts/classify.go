@@ -17,43 +17,54 @@ const (
 	KindVirtual = "virtual" // kernel pseudo and memory filesystems: not listed
 )
 
-var networkTypes = map[string]bool{
-	"nfs": true, "nfs4": true, "cifs": true, "smb3": true, "smbfs": true, "9p": true,
-	"ceph": true, "glusterfs": true, "lustre": true, "gpfs": true, "afs": true, "ncpfs": true,
-	"coda": true, "davfs": true, "vboxsf": true, "virtiofs": true, "beegfs": true,
-	"fuse.sshfs": true, "fuse.glusterfs": true, "fuse.s3fs": true, "fuse.rclone": true,
-	"fuse.davfs": true, "fuse.ceph": true, "fuse.cephfs": true, "fuse.juicefs": true,
-	"fuse.gcsfuse": true, "fuse.goofys": true, "fuse.mfs": true, "fuse.lizardfs": true,
+// networkType: the filesystems served over the network, FUSE ones among them.
+func networkType(t string) bool {
+	switch t {
+	case "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p",
+		"ceph", "glusterfs", "lustre", "gpfs", "afs", "ncpfs",
+		"coda", "davfs", "vboxsf", "virtiofs", "beegfs",
+		"fuse.sshfs", "fuse.glusterfs", "fuse.s3fs", "fuse.rclone",
+		"fuse.davfs", "fuse.ceph", "fuse.cephfs", "fuse.juicefs",
+		"fuse.gcsfuse", "fuse.goofys", "fuse.mfs", "fuse.lizardfs":
+		return true
+	}
+	return false
 }
 
-var virtualTypes = map[string]bool{
-	"proc": true, "sysfs": true, "cgroup": true, "cgroup2": true, "devpts": true, "mqueue": true,
-	"debugfs": true, "tracefs": true, "securityfs": true, "pstore": true, "bpf": true,
-	"configfs": true, "fusectl": true, "binfmt_misc": true, "hugetlbfs": true, "efivarfs": true,
-	"selinuxfs": true, "nsfs": true, "rpc_pipefs": true, "devtmpfs": true, "tmpfs": true,
-	"ramfs": true, "overlay": true, "aufs": true, "nfsd": true, "cpuset": true,
-	"rootfs": true, "sockfs": true, "pipefs": true, "tmpfs.rootfs": true,
+// virtualType: the kernel's pseudo and memory filesystems.
+func virtualType(t string) bool {
+	switch t {
+	case "proc", "sysfs", "cgroup", "cgroup2", "devpts", "mqueue",
+		"debugfs", "tracefs", "securityfs", "pstore", "bpf",
+		"configfs", "fusectl", "binfmt_misc", "hugetlbfs", "efivarfs",
+		"selinuxfs", "nsfs", "rpc_pipefs", "devtmpfs", "tmpfs",
+		"ramfs", "overlay", "aufs", "nfsd", "cpuset",
+		"rootfs", "sockfs", "pipefs", "tmpfs.rootfs":
+		return true
+	}
+	return false
 }
 
-// localKernelFS are filesystems the kernel serves from a local block device; their
-// statfs reads in-memory counters and does not wait on the device.
-var localKernelFS = map[string]bool{
-	"ext2": true, "ext3": true, "ext4": true, "xfs": true, "btrfs": true, "vfat": true, "msdos": true,
-	"squashfs": true, "erofs": true, "iso9660": true, "f2fs": true, "jfs": true, "reiserfs": true,
-	"ntfs3": true, "exfat": true, "udf": true, "hfsplus": true, "nilfs2": true,
+// IsLocalKernelFS reports whether t is a filesystem the kernel serves from a local
+// block device; its statfs reads in-memory counters and does not wait on the device.
+func IsLocalKernelFS(t string) bool {
+	switch t {
+	case "ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "msdos",
+		"squashfs", "erofs", "iso9660", "f2fs", "jfs", "reiserfs",
+		"ntfs3", "exfat", "udf", "hfsplus", "nilfs2":
+		return true
+	}
+	return false
 }
-
-// IsLocalKernelFS reports whether fstype is a local kernel filesystem (see localKernelFS).
-func IsLocalKernelFS(fstype string) bool { return localKernelFS[fstype] }
 
 // Classify returns the kind of a mount by its filesystem type.
 func Classify(fstype string) string {
 	switch {
-	case networkTypes[fstype]:
+	case networkType(fstype):
 		return KindNetwork
 	case fstype == "autofs":
 		return KindAutofs
-	case virtualTypes[fstype]:
+	case virtualType(fstype):
 		return KindVirtual
 	case fstype == "fuseblk":
 		return KindBlock

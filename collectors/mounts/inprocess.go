@@ -5,34 +5,48 @@ import (
 	"strings"
 )
 
-// inProcessTypes are the filesystems whose statfs does no I/O and takes no lock a path
+// inProcessType: the filesystems whose statfs does no I/O and takes no lock a path
 // doing I/O can hold (docs/statfs.md, "Safe in-process"): the agent may statfs them in
 // its own process, subject to the project quota and kernel version rules of
 // InProcessStatfs.
-var inProcessTypes = map[string]bool{
-	"ext2": true, "ext3": true, "ext4": true, "xfs": true, "btrfs": true, "f2fs": true,
-	"squashfs": true, "erofs": true, "iso9660": true, "ntfs3": true,
-	"jfs": true, "reiserfs": true, "hfsplus": true,
-	// memory filesystems: shmem_statfs (tmpfs, and devtmpfs, which is tmpfs or ramfs)
-	"tmpfs": true, "devtmpfs": true,
-	// simple_statfs (fs/libfs.c): constants; kernfs (sysfs, cgroup) uses it too
-	"ramfs": true, "rootfs": true, "devpts": true, "proc": true, "sysfs": true,
-	"cgroup": true, "cgroup2": true, "mqueue": true, "debugfs": true, "tracefs": true,
-	"securityfs": true, "configfs": true, "bpf": true, "pstore": true,
-	"binfmt_misc": true, "fusectl": true,
+func inProcessType(t string) bool {
+	switch t {
+	case "ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs",
+		"squashfs", "erofs", "iso9660", "ntfs3",
+		"jfs", "reiserfs", "hfsplus",
+		// memory filesystems: shmem_statfs (tmpfs, and devtmpfs, which is tmpfs or ramfs)
+		"tmpfs", "devtmpfs",
+		// simple_statfs (fs/libfs.c): constants; kernfs (sysfs, cgroup) uses it too
+		"ramfs", "rootfs", "devpts", "proc", "sysfs",
+		"cgroup", "cgroup2", "mqueue", "debugfs", "tracefs",
+		"securityfs", "configfs", "bpf", "pstore",
+		"binfmt_misc", "fusectl":
+		return true
+	}
+	return false
 }
 
-// projectQuotaTypes are the safe filesystems whose statfs reads project quota (dqget,
+// projectQuotaType: the safe filesystems whose statfs reads project quota (dqget,
 // which can wait on quota-file I/O) when it is enforced.
-var projectQuotaTypes = map[string]bool{"ext2": true, "ext3": true, "ext4": true, "f2fs": true, "xfs": true}
+func projectQuotaType(t string) bool {
+	switch t {
+	case "ext2", "ext3", "ext4", "f2fs", "xfs":
+		return true
+	}
+	return false
+}
 
-// projectQuotaOptions are the super options that enable project quota, as the kernel
+// projectQuotaOption: the super options that enable project quota, as the kernel
 // prints them in mountinfo: ext4 and f2fs "prjquota" (f2fs also "prjjquota=<file>"),
 // xfs "prjquota" (enforced) or "pqnoenforce" (accounted only; the child anyway, to stay
 // on the safe side). "pquota" and "pqnoenf" are xfs's input spellings, which a
 // /proc/mounts fallback of an old kernel or a hand-written table may hold.
-var projectQuotaOptions = map[string]bool{
-	"prjquota": true, "prjjquota": true, "pquota": true, "pqnoenforce": true, "pqnoenf": true,
+func projectQuotaOption(t string) bool {
+	switch t {
+	case "prjquota", "prjjquota", "pquota", "pqnoenforce", "pqnoenf":
+		return true
+	}
+	return false
 }
 
 // InProcessStatfs returns the mount points of the table whose statfs(2) may run in the
@@ -87,16 +101,16 @@ func pathSafe(p string, safe map[string]bool) bool {
 
 // mountSafe: the mount's own filesystem is statfs'ed without I/O.
 func mountSafe(m MountInfo, xfsOK bool) bool {
-	if !inProcessTypes[m.FSType] {
+	if !inProcessType(m.FSType) {
 		return false
 	}
 	if m.FSType == "xfs" && !xfsOK {
 		return false
 	}
-	if projectQuotaTypes[m.FSType] {
+	if projectQuotaType(m.FSType) {
 		for _, o := range strings.Split(m.SuperOptions, ",") {
 			k, _, _ := strings.Cut(o, "=")
-			if projectQuotaOptions[k] {
+			if projectQuotaOption(k) {
 				return false
 			}
 		}
