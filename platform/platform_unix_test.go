@@ -72,19 +72,27 @@ func TestRecordReplay(t *testing.T) {
 	}
 }
 
+// TestHelperStatfs: the helper answers for each path, named by its path or, with ""
+// (what the agent passes), found as this program's executable when it starts.
 func TestHelperStatfs(t *testing.T) {
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	h := HelperStatfs{Argv: []string{exe, "__statfs"}, Timeout: 5 * time.Second}
-	out := h.Statfs(context.Background(), []string{dir, filepath.Join(dir, "missing")})
-	if o := out[dir]; o.Stat == nil || o.Stat.Blocks == 0 || o.Stat.Bsize == 0 {
-		t.Errorf("statfs %s: %+v", dir, o)
-	}
-	if o := out[filepath.Join(dir, "missing")]; o.Stat != nil || !strings.Contains(o.Error().Error(), "no such file") {
-		t.Errorf("statfs missing: %+v", o)
+	for _, bin := range []string{exe, ""} {
+		dir := t.TempDir()
+		var started []string
+		h := HelperStatfs{Argv: []string{bin, "__statfs"}, Timeout: 5 * time.Second, Spawned: func(argv []string) { started = argv }}
+		out := h.Statfs(context.Background(), []string{dir, filepath.Join(dir, "missing")})
+		if o := out[dir]; o.Stat == nil || o.Stat.Blocks == 0 || o.Stat.Bsize == 0 {
+			t.Errorf("helper %q: statfs %s: %+v", bin, dir, o)
+		}
+		if o := out[filepath.Join(dir, "missing")]; o.Stat != nil || !strings.Contains(o.Error().Error(), "no such file") {
+			t.Errorf("helper %q: statfs missing: %+v", bin, o)
+		}
+		if len(started) != 2 || started[0] != exe || started[1] != "__statfs" {
+			t.Errorf("helper %q started as %q; want {%q, __statfs}", bin, started, exe)
+		}
 	}
 }
 

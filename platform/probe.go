@@ -49,7 +49,8 @@ type LiveEnv struct {
 	// SearchPath and Env are where commands are looked up and their base environment.
 	SearchPath []string
 	Env        []string
-	// StatfsHelper is the statfs helper child's argv ({exe, "__statfs"}); StatPath is
+	// StatfsHelper is the statfs helper child's argv ({exe, "__statfs"}; "" for exe:
+	// this program's executable, see HelperStatfs.Argv); StatPath is
 	// coreutils' stat, which answers for local kernel filesystems not statfs'ed in
 	// process. "": looked up along SearchPath when a batch first needs it (a host whose
 	// filesystems are all statfs'ed in process never looks); absent, the helper answers.

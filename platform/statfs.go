@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -64,7 +65,10 @@ type Statfser interface {
 // uninterruptibly; a thread of ours stuck that way would keep the agent from ever
 // exiting, so the child is abandoned instead when Timeout passes.
 type HelperStatfs struct {
-	Argv    []string // e.g. {"/proc/self/exe", "__statfs"}
+	// Argv is the helper's command line, e.g. {"/usr/bin/sms-agent", "__statfs"}; an
+	// empty first element is this program's executable (os.Executable), found when the
+	// helper is first needed: most hosts never start it.
+	Argv    []string
 	Timeout time.Duration
 	Spawned func(argv []string) // see LiveEnv.Spawned; nil: nothing
 }
@@ -83,7 +87,15 @@ func (h HelperStatfs) Statfs(ctx context.Context, paths []string) map[string]Sta
 		}
 		return out
 	}
-	cmd := exec.Command(h.Argv[0], h.Argv[1:]...)
+	bin := h.Argv[0]
+	if bin == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return fail("statfs helper: find this program's executable: " + err.Error())
+		}
+		bin = exe
+	}
+	cmd := exec.Command(bin, h.Argv[1:]...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return fail("statfs helper: " + err.Error())

@@ -32,8 +32,6 @@ type app struct {
 	Stderr  io.Writer
 	Getenv  func(string) string
 	Version string
-	// Exe is the path of this binary, for the statfs helper child.
-	Exe string
 	// Euid is the effective user id (0 for root; -1 on Windows).
 	Euid int
 	// Privileged: the agent can read everything discovery reads (root; on Windows an
@@ -41,7 +39,8 @@ type app struct {
 	Privileged bool
 	// OS is the system the agent runs on: platform.OSLinux or platform.OSWindows.
 	OS string
-	// TempDir is where replayed captures are unpacked.
+	// TempDir is where replayed captures are unpacked; "": os.TempDir(), asked when a
+	// capture is (the front hands --from on and never needs it).
 	TempDir string
 	// Temps tracks the temporary files and directories in use, removed even when an
 	// interrupted command cannot return in time to remove them itself.
@@ -59,13 +58,9 @@ type app struct {
 }
 
 func newApp() *app {
-	exe, err := os.Executable()
-	if err != nil {
-		exe = "/proc/self/exe"
-	}
 	return &app{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-		Getenv: os.Getenv, Version: version, Exe: exe, Euid: os.Geteuid(), TempDir: os.TempDir(),
+		Getenv: os.Getenv, Version: version, Euid: os.Geteuid(),
 		Privileged: privileged(), OS: hostOS(),
 		Temps: &platform.TempFiles{},
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"strings"
 	"time"
 
@@ -37,7 +38,7 @@ func (a *app) liveHost(o hostOptions) platform.Host {
 	env := platform.LiveEnv{
 		SearchPath:     platform.DefaultSearchPath,
 		Env:            []string{"LC_ALL=C", "PATH=" + strings.Join(platform.DefaultSearchPath, ":")},
-		StatfsHelper:   []string{a.Exe, "__statfs"},
+		StatfsHelper:   []string{"", "__statfs"}, // this program, found if a helper is needed
 		StatfsTimeout:  o.statfsTimeout,
 		CommandTimeout: o.commandTimeout,
 	}
@@ -80,7 +81,11 @@ func (a *app) openHost(ctx context.Context, o hostOptions) (h platform.Host, c *
 	if o.from == "" {
 		return a.liveHost(o), nil, func() {}, nil
 	}
-	if c, err = platform.OpenCaptureContext(ctx, o.from, a.TempDir, a.Temps); err != nil {
+	tmp := a.TempDir
+	if tmp == "" {
+		tmp = os.TempDir()
+	}
+	if c, err = platform.OpenCaptureContext(ctx, o.from, tmp, a.Temps); err != nil {
 		err = fmt.Errorf("--from %w", err)
 		if errors.Is(err, platform.ErrNotCapture) || errors.Is(err, fs.ErrNotExist) {
 			err = badInput{err}
