@@ -212,17 +212,29 @@ const (
 	KindNotExist    = "not_exist"
 )
 
-var kindErrors = map[string]error{
-	KindTimeout: ErrTimeout, KindUnavailable: ErrToolUnavailable, KindUnsupported: errors.ErrUnsupported,
-	KindPermission: fs.ErrPermission, KindNotExist: fs.ErrNotExist,
+// kindError is the sentinel error of a kind; nil for an unknown kind.
+func kindError(kind string) error {
+	switch kind {
+	case KindTimeout:
+		return ErrTimeout
+	case KindUnavailable:
+		return ErrToolUnavailable
+	case KindUnsupported:
+		return errors.ErrUnsupported
+	case KindPermission:
+		return fs.ErrPermission
+	case KindNotExist:
+		return fs.ErrNotExist
+	}
+	return nil
 }
 
 func (e *ProbeError) Error() string { return e.Message }
 
 // Is makes a recorded error match the sentinel of its kind.
 func (e *ProbeError) Is(target error) bool {
-	k, ok := kindErrors[e.Kind]
-	return ok && k == target
+	k := kindError(e.Kind)
+	return k != nil && k == target
 }
 
 // NewProbeError records err: its message, its kind and its system error code.
@@ -234,7 +246,7 @@ func NewProbeError(err error) *ProbeError {
 	}
 	e := &ProbeError{Message: err.Error()}
 	for _, k := range []string{KindTimeout, KindUnavailable, KindUnsupported, KindPermission, KindNotExist} {
-		if errors.Is(err, kindErrors[k]) {
+		if errors.Is(err, kindError(k)) {
 			e.Kind = k
 			break
 		}

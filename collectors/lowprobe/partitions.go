@@ -129,27 +129,28 @@ func (p *prober) coveredByPT(off, size uint64) (bool, error) {
 
 // ptinfo is one prober of the partitions chain.
 type ptinfo struct {
-	name   string
-	minsz  int64
-	magics []magic
-	probe  func(p *prober) (bool, error)
+	name    string
+	minsz   int64
+	magics  []magic
+	probe   func(p *prober) (bool, error)
+	foreign bool // a table the prober does not decode: its sniff stops the probe
 }
 
 // partTables is libblkid 2.38's partitions chain, in its order
 // (libblkid/src/partitions/partitions.c idinfos[]). Tables other than dos, gpt and
 // PMBR are foreign: their sniff is libblkid's own first test.
 var partTables = []ptinfo{
-	{name: "aix", magics: []magic{{"\xC9\xC2\xD4\xC1", 0, 0}}, probe: foreignPT("aix")},
-	{name: "sgi", magics: []magic{{"\x0B\xE5\xA9\x41", 0, 0}}, probe: foreignPT("sgi")},
-	{name: "sun", magics: []magic{{"\xDA\xBE", 0, 508}}, probe: foreignPT("sun")},
+	{name: "aix", magics: []magic{{"\xC9\xC2\xD4\xC1", 0, 0}}, foreign: true},
+	{name: "sgi", magics: []magic{{"\x0B\xE5\xA9\x41", 0, 0}}, foreign: true},
+	{name: "sun", magics: []magic{{"\xDA\xBE", 0, 508}}, foreign: true},
 	{name: "dos", magics: []magic{{"\x55\xAA", 0, 510}}, probe: probeDOS},
 	{name: "gpt", probe: probeGPT},
 	{name: "PMBR", magics: []magic{{"\x55\xAA", 0, 510}}, probe: probePMBR},
-	{name: "mac", magics: []magic{{"\x45\x52", 0, 0}}, probe: foreignPT("mac")},
+	{name: "mac", magics: []magic{{"\x45\x52", 0, 0}}, foreign: true},
 	{name: "ultrix", probe: sniffUltrix},
 	{name: "bsd", magics: magicsBSD, probe: probeBSD},
-	{name: "unixware", minsz: minszUnixware, magics: magicsUnixware, probe: foreignPT("unixware")},
-	{name: "solaris", magics: magicsSolaris, probe: foreignPT("solaris")},
+	{name: "unixware", minsz: minszUnixware, magics: magicsUnixware, foreign: true},
+	{name: "solaris", magics: magicsSolaris, foreign: true},
 	{name: "minix", magics: magicsMinixPT, probe: probeMinixPT},
 	{name: "atari", probe: sniffAtari},
 }
@@ -164,10 +165,9 @@ var (
 
 const minszUnixware = 1024*1440 + 1
 
-func foreignPT(name string) func(p *prober) (bool, error) {
-	return func(p *prober) (bool, error) {
-		return false, &errForeign{"a partition table that may be " + name}
-	}
+// foreignPT stops the probe at a table the prober does not decode.
+func foreignPT(name string) (bool, error) {
+	return false, &errForeign{"a partition table that may be " + name}
 }
 
 // probeBSD: libblkid reports a BSD label only when parsing a whole table.
@@ -175,7 +175,7 @@ func probeBSD(p *prober) (bool, error) {
 	if !p.binary {
 		return false, nil
 	}
-	return foreignPT("bsd")(p)
+	return foreignPT("bsd")
 }
 
 // probeMinixPT: a Minix table is only looked for inside an MBR partition of type 0x81.
@@ -183,7 +183,7 @@ func probeMinixPT(p *prober) (bool, error) {
 	if p.parent == nil || p.parent.Type != 0x81 {
 		return false, nil
 	}
-	return foreignPT("minix")(p)
+	return foreignPT("minix")
 }
 
 // sniffUltrix: the Ultrix label in sector 31 (magic 0x032957, valid flag 1).
@@ -192,7 +192,7 @@ func sniffUltrix(p *prober) (bool, error) {
 	if l == nil || !l.match(440, u32s(0x032957)[0]) || l.le32(444) != 1 {
 		return false, nil
 	}
-	return foreignPT("ultrix")(p)
+	return foreignPT("ultrix")
 }
 
 // sniffAtari is probe_atari_pt's test of the root sector: a sane disk size, bad
@@ -224,7 +224,7 @@ func sniffAtari(p *prober) (bool, error) {
 		e := 0x1c6 + i*12
 		if rs.u8(e)&1 != 0 && atariAlnum(rs.u8(e+1)) && atariAlnum(rs.u8(e+2)) && atariAlnum(rs.u8(e+3)) &&
 			valid(rs.be32(e+4), rs.be32(e+8), rssize) {
-			return foreignPT("atari")(p)
+			return foreignPT("atari")
 		}
 	}
 	return false, nil
@@ -276,7 +276,11 @@ func (p *prober) ptProbe() (bool, error) {
 		if !ok {
 			continue
 		}
-		ok, err = id.probe(p)
+		if id.foreign {
+			ok, err = foreignPT(id.name)
+		} else {
+			ok, err = id.probe(p)
+		}
 		if err == nil {
 			err = p.err
 		}

@@ -62,16 +62,16 @@ var superblocks = []*idinfo{
 	// RAIDs
 	{name: "linux_raid_member", usage: usageRAID, probe: probeMD},
 	{name: "ddf_raid_member", usage: usageRAID, sniff: sniffDDF},
-	{name: "isw_raid_member", usage: usageRAID, sniff: sniffTail(0x10000, 2, 0, "Intel Raid ISM Cfg Sig. ")},
-	{name: "lsi_mega_raid_member", usage: usageRAID, sniff: sniffTail(0x10000, 1, 0, "$XIDE$")},
-	{name: "via_raid_member", usage: usageRAID, sniff: sniffTail(0x10000, 1, 0, "\x55\xaa")},
-	{name: "silicon_medley_raid_member", usage: usageRAID, sniff: sniffTail(0x10000, 1, 96, "\x00\x00\x00\x2f")},
-	{name: "nvidia_raid_member", usage: usageRAID, sniff: sniffTail(0x10000, 2, 0, "NVIDIA")},
+	{name: "isw_raid_member", usage: usageRAID, sniff: sniffISW},
+	{name: "lsi_mega_raid_member", usage: usageRAID, sniff: sniffLSI},
+	{name: "via_raid_member", usage: usageRAID, sniff: sniffVIA},
+	{name: "silicon_medley_raid_member", usage: usageRAID, sniff: sniffSilicon},
+	{name: "nvidia_raid_member", usage: usageRAID, sniff: sniffNvidia},
 	{name: "promise_fasttrack_raid_member", usage: usageRAID, sniff: sniffPromise},
 	{name: "hpt45x_raid_member", usage: usageRAID, sniff: sniffHPT45x},
 	{name: "hpt37x_raid_member", usage: usageRAID, magics: []magic{{"\xf0\x16\x78\x5a", 4, 544}, {"\xfd\x16\x78\x5a", 4, 544}}, sniff: sniffWholeOrFile},
-	{name: "adaptec_raid_member", usage: usageRAID, sniff: sniffTail(0x10000, 1, 256, "DPTM")},
-	{name: "jmicron_raid_member", usage: usageRAID, sniff: sniffTail(0x10000, 1, 0, "JM")},
+	{name: "adaptec_raid_member", usage: usageRAID, sniff: sniffAdaptec},
+	{name: "jmicron_raid_member", usage: usageRAID, sniff: sniffJMicron},
 
 	{name: "bcache", usage: usageOther, minsz: 8192, magics: []magic{{"\xc6\x85\x73\xf6\x4e\x1a\x45\xca\x82\x65\xf5\x7f\x48\xba\x6d\x81", 4, 24}}, probe: probeBcache},
 	{name: "ceph_bluestore", usage: usageOther, magics: []magic{{"bluestore block device", 0, 0}}},
@@ -92,8 +92,8 @@ var superblocks = []*idinfo{
 
 	// Filesystems
 	{name: "vfat", usage: usageFilesystem, magics: magicsVFAT, probe: probeVFAT},
-	{name: "swsuspend", usage: usageOther, minsz: 10 * 4096, magics: magicsSwsuspend()},
-	{name: "swap", usage: usageOther, minsz: 10 * 4096, magics: magicsSwap(), probe: probeSwap},
+	{name: "swsuspend", usage: usageOther, minsz: 10 * 4096, magics: magicsSwsuspend},
+	{name: "swap", usage: usageOther, minsz: 10 * 4096, magics: magicsSwap, probe: probeSwap},
 	{name: "xfs", usage: usageFilesystem, magics: []magic{{"XFSB", 0, 0}}, probe: probeXFS},
 	{name: "xfs_external_log", usage: usageOther, minsz: 10 << 20, sniff: sniffXFSLog},
 	{name: "exfs", usage: usageFilesystem, magics: []magic{{"EXFS", 0, 0}}},
@@ -142,22 +142,25 @@ var superblocks = []*idinfo{
 	{name: "erofs", usage: usageFilesystem, magics: []magic{{"\xe2\xe1\xf5\xe0", 1, 0}}, probe: probeEROFS},
 }
 
-func magicsSwap() []magic {
-	var m []magic
-	for _, off := range []int64{0xff6, 0x1ff6, 0x3ff6, 0x7ff6, 0xfff6} {
-		m = append(m, magic{"SWAP-SPACE", 0, off}, magic{"SWAPSPACE2", 0, off})
-	}
-	return m
+// The swap and swsuspend signatures sit at the end of the first page, for pages of
+// 4 to 64 KiB (libblkid's swap.c lists each).
+var magicsSwap = []magic{
+	{"SWAP-SPACE", 0, 0xff6}, {"SWAPSPACE2", 0, 0xff6},
+	{"SWAP-SPACE", 0, 0x1ff6}, {"SWAPSPACE2", 0, 0x1ff6},
+	{"SWAP-SPACE", 0, 0x3ff6}, {"SWAPSPACE2", 0, 0x3ff6},
+	{"SWAP-SPACE", 0, 0x7ff6}, {"SWAPSPACE2", 0, 0x7ff6},
+	{"SWAP-SPACE", 0, 0xfff6}, {"SWAPSPACE2", 0, 0xfff6},
 }
 
 const toiMagic = "\xed\xc3\x02\xe9\x98\x56\xe5\x0c" // TuxOnIce
 
-func magicsSwsuspend() []magic {
-	m := []magic{{toiMagic, 0, 0}}
-	for _, off := range []int64{0xff6, 0x1ff6, 0x3ff6, 0x7ff6, 0xfff6} {
-		m = append(m, magic{"S1SUSPEND", 0, off}, magic{"S2SUSPEND", 0, off}, magic{"ULSUSPEND", 0, off}, magic{"LINHIB0001", 0, off})
-	}
-	return m
+var magicsSwsuspend = []magic{
+	{toiMagic, 0, 0},
+	{"S1SUSPEND", 0, 0xff6}, {"S2SUSPEND", 0, 0xff6}, {"ULSUSPEND", 0, 0xff6}, {"LINHIB0001", 0, 0xff6},
+	{"S1SUSPEND", 0, 0x1ff6}, {"S2SUSPEND", 0, 0x1ff6}, {"ULSUSPEND", 0, 0x1ff6}, {"LINHIB0001", 0, 0x1ff6},
+	{"S1SUSPEND", 0, 0x3ff6}, {"S2SUSPEND", 0, 0x3ff6}, {"ULSUSPEND", 0, 0x3ff6}, {"LINHIB0001", 0, 0x3ff6},
+	{"S1SUSPEND", 0, 0x7ff6}, {"S2SUSPEND", 0, 0x7ff6}, {"ULSUSPEND", 0, 0x7ff6}, {"LINHIB0001", 0, 0x7ff6},
+	{"S1SUSPEND", 0, 0xfff6}, {"S2SUSPEND", 0, 0xfff6}, {"ULSUSPEND", 0, 0xfff6}, {"LINHIB0001", 0, 0xfff6},
 }
 
 // idmag finds the first of id's magic strings on the device (blkid_probe_get_idmag):
@@ -287,17 +290,23 @@ func (p *prober) tailSector(n int64) int64 { return (p.t.Size/0x200 - n) * 0x200
 // sniffWholeOrFile: RAID metadata is looked for on whole disks and image files only.
 func sniffWholeOrFile(p *prober) (bool, error) { return p.wholeOrFile(), nil }
 
-// sniffTail: a RAID's magic at offset off in the n-th sector from the end of a whole
+// tailMagic: a RAID's magic at offset off in the n-th sector from the end of a whole
 // disk or file of at least minsz bytes (isw, lsi, via, silicon, nvidia, adaptec,
-// jmicron).
-func sniffTail(minsz, n, off int64, magic string) func(p *prober) (bool, error) {
-	return func(p *prober) (bool, error) {
-		if p.t.Size < minsz || !p.wholeOrFile() {
-			return false, nil
-		}
-		return p.match(p.tailSector(n)+off, magic)
+// jmicron: the sniffs below).
+func (p *prober) tailMagic(minsz, n, off int64, magic string) (bool, error) {
+	if p.t.Size < minsz || !p.wholeOrFile() {
+		return false, nil
 	}
+	return p.match(p.tailSector(n)+off, magic)
 }
+
+func sniffISW(p *prober) (bool, error)     { return p.tailMagic(0x10000, 2, 0, "Intel Raid ISM Cfg Sig. ") }
+func sniffLSI(p *prober) (bool, error)     { return p.tailMagic(0x10000, 1, 0, "$XIDE$") }
+func sniffVIA(p *prober) (bool, error)     { return p.tailMagic(0x10000, 1, 0, "\x55\xaa") }
+func sniffSilicon(p *prober) (bool, error) { return p.tailMagic(0x10000, 1, 96, "\x00\x00\x00\x2f") }
+func sniffNvidia(p *prober) (bool, error)  { return p.tailMagic(0x10000, 2, 0, "NVIDIA") }
+func sniffAdaptec(p *prober) (bool, error) { return p.tailMagic(0x10000, 1, 256, "DPTM") }
+func sniffJMicron(p *prober) (bool, error) { return p.tailMagic(0x10000, 1, 0, "JM") }
 
 // u32s are the 4-byte encodings of v in both byte orders.
 func u32s(v uint32) []string {
