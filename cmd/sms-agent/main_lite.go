@@ -43,7 +43,7 @@ func main() {
 	// signal.Notify starts two threads of the runtime's (the signal mask's, locked,
 	// and the signal queue's), which cost discover 0.3 ms. Until then the runtime's
 	// own handler ends the process by the signal at once: nothing is to be stopped or
-	// removed, as discover reads /sys, /proc and /dev only. That is also why the main
+	// removed, as discover has only read files until then. That is also why the main
 	// goroutine need not keep the main thread here, as in sms-agent-full (main.go):
 	// no system call of the front's can wait on a dead mount (statfs of a network or
 	// FUSE filesystem is the helper child's; --from is handed on).
