@@ -134,6 +134,9 @@ type program struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	err    error
+	// endedAlone, when set, is called when the daemon returns without having been
+	// stopped (it could not start), with its error, before done is closed.
+	endedAlone func(error)
 }
 
 func (p *program) Start(service.Service) error {
@@ -142,6 +145,9 @@ func (p *program) Start(service.Service) error {
 	go func() {
 		defer close(p.done)
 		p.err = p.d.Run(ctx)
+		if ctx.Err() == nil && p.endedAlone != nil {
+			p.endedAlone(p.err)
+		}
 	}()
 	return nil
 }
@@ -200,6 +206,18 @@ func runServiceRun(ctx context.Context, a *app, args []string) int {
 	}()
 
 	p := &program{d: d}
+	if runtime.GOOS == "windows" {
+		// On Windows kardianos/service returns when the service manager stops the
+		// service (or, in a console, on Ctrl-C), never when the daemon ends: one that
+		// could not start would leave a service Running that does nothing. It exits
+		// instead, as under systemd, and the manager's recovery action (a restart after
+		// 30 s, set by service install) applies.
+		p.endedAlone = func(err error) {
+			log.Error().Err(err).Msg("stopped with an error")
+			closeSink()
+			os.Exit(exitFailure)
+		}
+	}
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
 	svc, err := newService(p, "", func() {

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -13,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/sms-agent/sms-agent/agent/daemon"
 	"github.com/sms-agent/sms-agent/agent/smsfake"
@@ -222,5 +225,48 @@ func TestLoggerFormats(t *testing.T) {
 	cl.Warn().Msg("careful")
 	if s := consoleOut.String(); !strings.Contains(s, "WRN careful") || strings.HasPrefix(s, "{") {
 		t.Errorf("console line %q", s)
+	}
+}
+
+// TestProgramEndedAlone: a daemon that returns without being stopped (it could not
+// start) is reported through endedAlone, with its error; on Windows that exits the
+// process, so that the service manager's recovery action restarts it. A daemon that
+// was stopped is not reported, even when it returns an error.
+func TestProgramEndedAlone(t *testing.T) {
+	failing := func() (*daemon.Setup, error) { return nil, errors.New("state_dir unusable") }
+	var got error
+	ended := make(chan struct{})
+	p := &program{d: daemon.New(failing, zerolog.Nop(), time.Now, rand.Float64), endedAlone: func(err error) {
+		got = err
+		close(ended)
+	}}
+	if err := p.Start(nil); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a daemon that could not start was not reported within 10 s")
+	}
+	<-p.done
+	if got == nil || got.Error() != "configuration: state_dir unusable" || p.err != got {
+		t.Errorf("endedAlone got %v, p.err %v; want the daemon's error", got, p.err)
+	}
+
+	release := make(chan struct{})
+	blocked := func() (*daemon.Setup, error) {
+		<-release
+		return nil, errors.New("read after the stop")
+	}
+	called := false
+	p = &program{d: daemon.New(blocked, zerolog.Nop(), time.Now, rand.Float64), endedAlone: func(error) { called = true }}
+	if err := p.Start(nil); err != nil {
+		t.Fatal(err)
+	}
+	p.cancel() // the stop comes while the daemon still reads its configuration
+	close(release)
+	<-p.done
+	if called || p.err == nil {
+		t.Errorf("stopped daemon: endedAlone called %v, error %v; want not called, the daemon's error kept", called, p.err)
 	}
 }

@@ -9,6 +9,7 @@ package wine
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 var build struct {
@@ -81,12 +83,28 @@ func wine(t *testing.T, exe string, args ...string) result {
 
 func run(t *testing.T, dir string, argv ...string) result {
 	t.Helper()
-	cmd := exec.Command(argv[0], argv[1:]...)
+	return runWithin(t, 0, dir, argv...)
+}
+
+// runWithin is run with a time limit (0: none): past it the runner, and with it the
+// program's PID namespace (unshare --kill-child), is killed, and the test fails.
+func runWithin(t *testing.T, limit time.Duration, dir string, argv ...string) result {
+	t.Helper()
+	ctx := context.Background()
+	if limit > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, limit)
+		defer cancel()
+	}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "WINE_BINDS="+dir)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("%s: still running after %v; stdout:\n%s\nstderr:\n%s", strings.Join(argv, " "), limit, stdout.String(), stderr.String())
+	}
 	code := 0
 	var ee *exec.ExitError
 	switch {
@@ -316,5 +334,30 @@ func TestServiceInstallUnderWine(t *testing.T) {
 	}
 	if r := wine(t, "sms-agent.exe", "service", "status"); !strings.HasPrefix(r.stdout, "service:     not installed (windows-service)") {
 		t.Errorf("status after uninstall: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestServiceRunCannotStart: a daemon that cannot start (its state directory cannot be
+// made) ends the process with exit code 1 and says why, so that the service manager's
+// recovery action restarts it, as systemd's Restart=on-failure does. kardianos/service
+// returns only on the manager's stop (or Ctrl-C in a console, which is how Wine runs
+// it): before, the process stayed, doing nothing.
+func TestServiceRunCannotStart(t *testing.T) {
+	dir := binaries(t) // bound into the chroot, unlike a t.TempDir
+	blocker := filepath.Join(dir, "not-a-directory")
+	conf := filepath.Join(dir, "cannot-start.conf")
+	winPath := func(p string) string { return `Z:` + strings.ReplaceAll(p, "/", `\`) }
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.WriteFile(blocker, []byte("a file"), 0o600))
+	must(os.WriteFile(conf, []byte("region = ap-southeast-3\nregister = false\nstate_dir = "+winPath(blocker)+`\state`+"\n"), 0o600))
+	runner, err := filepath.Abs("../../tools/wine/run-under-wine.sh")
+	must(err)
+	r := runWithin(t, 2*time.Minute, dir, runner, filepath.Join(dir, "sms-agent.exe"), "service", "run", "--config", winPath(conf))
+	if r.code != 1 || !strings.Contains(r.stderr, "stopped with an error") || !strings.Contains(r.stderr, "not-a-directory") {
+		t.Errorf("service run with an unusable state_dir: exit %d; want 1 and the reason logged\nstderr:\n%s", r.code, r.stderr)
 	}
 }
