@@ -129,28 +129,29 @@ func (p *prober) coveredByPT(off, size uint64) (bool, error) {
 
 // ptinfo is one prober of the partitions chain.
 type ptinfo struct {
-	name    string
-	minsz   int64
-	magics  []magic
-	probe   func(p *prober) (bool, error)
-	foreign bool // a table the prober does not decode: its sniff stops the probe
+	name   string
+	minsz  int64
+	magics []magic
+	probe  func(p *prober) (bool, error) // nil: a foreign table, which stops the probe
 }
 
 // partTables is libblkid 2.38's partitions chain, in its order
 // (libblkid/src/partitions/partitions.c idinfos[]). Tables other than dos, gpt and
-// PMBR are foreign: their sniff is libblkid's own first test.
+// PMBR are foreign: their sniff is libblkid's own first test (the magic, or a probe
+// that ends in foreignPT), and an entry with no probe is foreign once its magic is
+// found.
 var partTables = []ptinfo{
-	{name: "aix", magics: []magic{{"\xC9\xC2\xD4\xC1", 0, 0}}, foreign: true},
-	{name: "sgi", magics: []magic{{"\x0B\xE5\xA9\x41", 0, 0}}, foreign: true},
-	{name: "sun", magics: []magic{{"\xDA\xBE", 0, 508}}, foreign: true},
+	{name: "aix", magics: []magic{{"\xC9\xC2\xD4\xC1", 0, 0}}},
+	{name: "sgi", magics: []magic{{"\x0B\xE5\xA9\x41", 0, 0}}},
+	{name: "sun", magics: []magic{{"\xDA\xBE", 0, 508}}},
 	{name: "dos", magics: []magic{{"\x55\xAA", 0, 510}}, probe: probeDOS},
 	{name: "gpt", probe: probeGPT},
 	{name: "PMBR", magics: []magic{{"\x55\xAA", 0, 510}}, probe: probePMBR},
-	{name: "mac", magics: []magic{{"\x45\x52", 0, 0}}, foreign: true},
+	{name: "mac", magics: []magic{{"\x45\x52", 0, 0}}},
 	{name: "ultrix", probe: sniffUltrix},
 	{name: "bsd", magics: magicsBSD, probe: probeBSD},
-	{name: "unixware", minsz: minszUnixware, magics: magicsUnixware, foreign: true},
-	{name: "solaris", magics: magicsSolaris, foreign: true},
+	{name: "unixware", minsz: minszUnixware, magics: magicsUnixware},
+	{name: "solaris", magics: magicsSolaris},
 	{name: "minix", magics: magicsMinixPT, probe: probeMinixPT},
 	{name: "atari", probe: sniffAtari},
 }
@@ -276,7 +277,7 @@ func (p *prober) ptProbe() (bool, error) {
 		if !ok {
 			continue
 		}
-		if id.foreign {
+		if id.probe == nil {
 			ok, err = foreignPT(id.name)
 		} else {
 			ok, err = id.probe(p)
