@@ -325,6 +325,7 @@ func TestPhysicalDriveNumber(t *testing.T) {
 		{"PhysicalDrive0", 0, true}, {"PHYSICALDRIVE12", 12, true}, {"physicaldrive3", 3, true},
 		{"PhysicalDrive", 0, false}, {"PhysicalDrive1a", 0, false}, {"PhysicalDrive-1", 0, false},
 		{"CdRom0", 0, false}, {"PhysicalDrive99999999999", 0, false}, {"xPhysicalDrive1", 0, false},
+		{"PhysicalDrive+1", 0, false}, {"PhysicalDrive1_0", 0, false}, {"PhysicalDrive 1", 0, false}, {"PhysicalDrive0x1", 0, false},
 	} {
 		n, ok := physicalDriveNumber(tt.name)
 		if n != tt.n || ok != tt.ok {

@@ -154,13 +154,7 @@ func physicalDriveNumber(name string) (uint32, bool) {
 	if len(name) <= len(prefix) || !strings.EqualFold(name[:len(prefix)], prefix) {
 		return 0, false
 	}
-	digits := name[len(prefix):]
-	for i := 0; i < len(digits); i++ {
-		if digits[i] < '0' || digits[i] > '9' {
-			return 0, false
-		}
-	}
-	n, err := strconv.ParseUint(digits, 10, 32)
+	n, err := strconv.ParseUint(name[len(prefix):], 10, 32) // decimal digits only: no sign, no _
 	if err != nil {
 		return 0, false
 	}
