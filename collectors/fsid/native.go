@@ -124,8 +124,8 @@ func probeOne(d nativeTarget, entry *lowprobe.EntryQuery) NativeDevice {
 		t.Kind, t.Entry = lowprobe.Partition, entry
 	}
 	res, err := lowprobe.Probe(t)
-	if res != nil && t.Record {
-		out.Capture = res.Capture
+	if res != nil {
+		out.Capture = res.Capture // set only when t.Record
 	}
 	if err != nil {
 		out.Error = platform.NewProbeError(err)
@@ -171,8 +171,9 @@ func replayNative(q NativeQuery, a NativeAnswer) NativeAnswer {
 	return probeNative(q, disk, parts)
 }
 
-// nativeWork is what identifying one batch of devices in-process leaves: Props found,
-// devices for blkid, and the devices it identified (for the recording's second opinion).
+// nativeWork is what identifying one batch of devices in-process leaves besides the
+// Props it files in the Result: the devices for blkid, and those the prober answered
+// (for the recording's second opinion).
 type nativeWork struct {
 	blkid     map[string]bool // /dev paths blkid must answer for
 	native    map[string]bool // /dev paths the prober answered (identified or empty)

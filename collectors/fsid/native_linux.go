@@ -27,12 +27,21 @@ func liveNative(ctx context.Context, env platform.LiveEnv, qs []NativeQuery) []p
 }
 
 func probeLive(q NativeQuery, record bool) NativeAnswer {
-	disk, done := openNative(q.Disk, lowprobe.WholeDisk, record)
+	// A partition's queue/zoned is its disk's: the file is read once for the batch,
+	// through whichever of its devices opens first.
+	var z struct{ read, v bool }
+	isZoned := func(rdev uint64, kind lowprobe.Kind) bool {
+		if !z.read {
+			z.v, z.read = zoned(rdev, kind), true
+		}
+		return z.v
+	}
+	disk, done := openNative(q.Disk, lowprobe.WholeDisk, record, isZoned)
 	defer done()
 	parts := make([]nativeTarget, len(q.Parts))
 	for i, p := range q.Parts {
 		var pdone func()
-		parts[i], pdone = openNative(p.Path, lowprobe.Partition, record)
+		parts[i], pdone = openNative(p.Path, lowprobe.Partition, record, isZoned)
 		defer pdone()
 	}
 	a := probeNative(q, disk, parts)
@@ -41,8 +50,9 @@ func probeLive(q NativeQuery, record bool) NativeAnswer {
 }
 
 // openNative opens a block device read-only as blkid -p does (O_NONBLOCK: a CD-ROM
-// drive without a disc opens) and describes it (lowprobe.BlockTarget).
-func openNative(path string, kind lowprobe.Kind, record bool) (nativeTarget, func()) {
+// drive without a disc opens) and describes it (lowprobe.BlockTarget; isZoned, given
+// its device number).
+func openNative(path string, kind lowprobe.Kind, record bool, isZoned func(rdev uint64, kind lowprobe.Kind) bool) (nativeTarget, func()) {
 	fail := func(err error) (nativeTarget, func()) {
 		return nativeTarget{dev: NativeDevice{Error: platform.NewProbeError(err)}}, func() {}
 	}
@@ -68,7 +78,7 @@ func openNative(path string, kind lowprobe.Kind, record bool) (nativeTarget, fun
 	}
 	t.Kind = kind
 	nt := nativeTarget{t: t}
-	nt.dev.Zoned = zoned(st.Rdev, kind)
+	nt.dev.Zoned = isZoned(st.Rdev, kind)
 	if kind == lowprobe.WholeDisk {
 		_, cerr := unix.IoctlRetInt(fd, cdromGetCapability)
 		nt.dev.CDROM = cerr == nil
