@@ -132,7 +132,8 @@ func (c *Capture) Host(now func() time.Time) Host {
 var ErrNotCapture = errors.New("not a capture")
 
 // OpenCapture opens a capture: a .tar.gz archive (unpacked into a temporary directory
-// under tmpDir) or a directory laid out like a root (proc/, sys/, dev/, run/).
+// under tmpDir; "": os.TempDir()) or a directory laid out like a root (proc/, sys/,
+// dev/, run/).
 func OpenCapture(p, tmpDir string) (*Capture, error) {
 	return OpenCaptureContext(context.Background(), p, tmpDir, nil)
 }

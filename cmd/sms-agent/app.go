@@ -39,8 +39,8 @@ type app struct {
 	Privileged bool
 	// OS is the system the agent runs on: platform.OSLinux or platform.OSWindows.
 	OS string
-	// TempDir is where replayed captures are unpacked; "": os.TempDir(), asked when a
-	// capture is (the front hands --from on and never needs it).
+	// TempDir is where replayed captures are unpacked; "": os.TempDir() (os.MkdirTemp's
+	// default), asked only when a capture is unpacked.
 	TempDir string
 	// Temps tracks the temporary files and directories in use, removed even when an
 	// interrupted command cannot return in time to remove them itself.

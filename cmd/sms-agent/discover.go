@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"strings"
 	"time"
 
@@ -81,11 +80,7 @@ func (a *app) openHost(ctx context.Context, o hostOptions) (h platform.Host, c *
 	if o.from == "" {
 		return a.liveHost(o), nil, func() {}, nil
 	}
-	tmp := a.TempDir
-	if tmp == "" {
-		tmp = os.TempDir()
-	}
-	if c, err = platform.OpenCaptureContext(ctx, o.from, tmp, a.Temps); err != nil {
+	if c, err = platform.OpenCaptureContext(ctx, o.from, a.TempDir, a.Temps); err != nil {
 		err = fmt.Errorf("--from %w", err)
 		if errors.Is(err, platform.ErrNotCapture) || errors.Is(err, fs.ErrNotExist) {
 			err = badInput{err}
