@@ -35,7 +35,7 @@ func TestLiteDependencies(t *testing.T) {
 		t.Fatalf("go list -tags lite -deps lists no agent/inventory:\n%s", out)
 	}
 	for _, p := range []string{
-		"github.com/kardianos/service", "github.com/rs/zerolog", "net/http", "crypto/tls", "net",
+		"github.com/kardianos/service", "github.com/rs/zerolog", "net/http", "crypto/tls", "crypto/x509", "net",
 		"net/netip", "regexp",
 		"github.com/sms-agent/sms-agent/agent/sms", "github.com/sms-agent/sms-agent/agent/daemon",
 		"github.com/sms-agent/sms-agent/agent/check", "github.com/sms-agent/sms-agent/collectors/hostfacts",

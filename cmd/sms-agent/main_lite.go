@@ -1,4 +1,4 @@
-//go:build lite
+//go:build lite && linux
 
 // Built with -tags lite (Linux only), this is the agent's front: the program installed
 // as sms-agent. It runs discover and version itself, and the statfs helper child
