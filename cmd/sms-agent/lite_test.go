@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/sms-agent/sms-agent/internal/agentbuild"
 )
 
 // The lite front (main_lite.go) is what `sms-agent` is once installed; agentBinary
@@ -50,6 +52,9 @@ func TestLiteDependencies(t *testing.T) {
 // directory of its own.
 func liteDir(t *testing.T, withFull bool) string {
 	t.Helper()
+	if agentbuild.FullName != fullName {
+		t.Fatalf("internal/agentbuild builds %q beside the front; the front runs %q", agentbuild.FullName, fullName)
+	}
 	bin := agentBinary(t)
 	dir := t.TempDir()
 	names := []string{"sms-agent"}

@@ -6,19 +6,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/sms-agent/sms-agent/agent/smsfake"
+	"github.com/sms-agent/sms-agent/internal/agentbuild"
 )
 
 const (
@@ -51,22 +50,7 @@ func agentBinary(t *testing.T) string {
 			buildOnce.err = err
 			return
 		}
-		buildOnce.path = filepath.Join(dir, "sms-agent")
-		full := buildOnce.path
-		if runtime.GOOS == "linux" {
-			full = filepath.Join(dir, fullName)
-		}
-		builds := [][]string{{"build", "-o", full, "."}}
-		if full != buildOnce.path {
-			builds = append(builds, []string{"build", "-tags", "lite", "-o", buildOnce.path, "."})
-		}
-		for _, args := range builds {
-			out, err := exec.Command("go", args...).CombinedOutput()
-			if err != nil {
-				buildOnce.err = fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out)
-				return
-			}
-		}
+		buildOnce.path, buildOnce.err = agentbuild.Installed(dir, ".")
 	})
 	if buildOnce.err != nil {
 		t.Fatal(buildOnce.err)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/sms-agent/sms-agent/agent/inventory"
+	"github.com/sms-agent/sms-agent/internal/agentbuild"
 )
 
 var agentBin, agentConfig string
@@ -31,26 +32,16 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	agentBin = filepath.Join(dir, "sms-agent")
+	// The lite front, which runs discover, and the complete agent beside it.
+	if agentBin, err = agentbuild.Installed(dir, "../../cmd/sms-agent"); err != nil {
+		fmt.Fprintln(os.Stderr, "build sms-agent:", err)
+		os.Exit(1)
+	}
 	// The agent reads SMS_AGENT_CONFIG, not the machine's /etc/sms-agent/sms.conf.
 	agentConfig = filepath.Join(dir, "empty.conf")
 	if err := os.WriteFile(agentConfig, nil, 0o600); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
-	}
-	// Built as `make build` builds the shipped binaries (static, trimmed paths): the
-	// lite front, which runs discover, and the complete agent beside it.
-	for _, b := range [][]string{
-		{"-o", filepath.Join(dir, "sms-agent-full")},
-		{"-tags", "lite", "-o", agentBin},
-	} {
-		build := exec.Command("go", append(append([]string{"build", "-trimpath"}, b...), "../../cmd/sms-agent")...)
-		build.Env = append(os.Environ(), "CGO_ENABLED=0")
-		build.Stdout, build.Stderr = os.Stdout, os.Stderr
-		if err := build.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "build sms-agent:", err)
-			os.Exit(1)
-		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
