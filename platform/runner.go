@@ -177,9 +177,7 @@ func (r ExecRunner) Run(ctx context.Context, c Command) (Result, error) {
 		}
 	}
 	cmd.Stdin = nil
-	setProcessGroup(cmd)
-	spawned(r.Spawned, cmd.Args)
-	err = cmd.Start()
+	err = startChild(cmd, r.Spawned)
 	if errPipe != nil {
 		cmd.Stderr.(io.Closer).Close() // the child has its own copy of the write end
 	}

@@ -104,9 +104,7 @@ func (h HelperStatfs) Statfs(ctx context.Context, paths []string) map[string]Sta
 	if err != nil {
 		return fail("statfs helper: " + err.Error())
 	}
-	setProcessGroup(cmd)
-	spawned(h.Spawned, cmd.Args)
-	if err := cmd.Start(); err != nil {
+	if err := startChild(cmd, h.Spawned); err != nil {
 		return fail("statfs helper: " + err.Error())
 	}
 	req, _ := json.Marshal(paths)
@@ -312,11 +310,15 @@ func liveStatfs(ctx context.Context, env LiveEnv, qs []StatfsQuery) []Answer[FSS
 	return out
 }
 
-// spawned calls hook (LiveEnv.Spawned) with argv, if it is set.
-func spawned(hook func([]string), argv []string) {
+// startChild starts every child a live probe runs (a command, coreutils' stat, the
+// statfs helper): in a process group of its own, so that it can be stopped with its
+// children, and after hook (LiveEnv.Spawned), if set, has been told its argv.
+func startChild(cmd *exec.Cmd, hook func(argv []string)) error {
+	setProcessGroup(cmd)
 	if hook != nil {
-		hook(append([]string(nil), argv...))
+		hook(append([]string(nil), cmd.Args...))
 	}
+	return cmd.Start()
 }
 
 // statfsError is a statfs failure whose message is the outcome's text.

@@ -52,9 +52,7 @@ func (c CoreutilsStatfs) Statfs(ctx context.Context, paths []string) map[string]
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
 	if err == nil {
-		setProcessGroup(cmd)
-		spawned(c.Spawned, cmd.Args)
-		err = cmd.Start()
+		err = startChild(cmd, c.Spawned)
 	}
 	if err != nil {
 		for _, p := range ask {
