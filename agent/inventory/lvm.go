@@ -92,7 +92,7 @@ func (d *discovery) volumeGroups(r lvmResult, ix deviceIndex, props map[string]f
 			switch {
 			case l.MountPoint == "/":
 				l.DeviceUse = UseOS
-			case isBootMount(l.MountPoint):
+			case IsBootMount(l.MountPoint):
 				l.DeviceUse = UseBoot
 			}
 			v.LogicalVolumes = append(v.LogicalVolumes, l)

@@ -15,8 +15,8 @@ func IsESPType(t string) bool {
 	return false
 }
 
-// isBootMount: the mount points that make a device BOOT.
-func isBootMount(mp string) bool { return mp == "/boot" || mp == "/boot/efi" }
+// IsBootMount reports whether mp is a mount point that makes a device BOOT.
+func IsBootMount(mp string) bool { return mp == "/boot" || mp == "/boot/efi" }
 
 // roleIndex says which disks hold / and /boot, however many layers (partition, LVM,
 // LUKS, md, btrfs across devices) lie between the mount and the disk, and how much of
@@ -56,7 +56,7 @@ func newRoleIndex(stack deviceStack, inv *Inventory, lvExtents map[string]map[st
 			switch {
 			case mp == "/":
 				set = r.root
-			case isBootMount(mp):
+			case IsBootMount(mp):
 				set = r.boot
 			default:
 				continue
@@ -139,7 +139,7 @@ func partitionUse(p Partition) string {
 		return UseVolumeGroup
 	case p.FileSystem == "btrfs":
 		return UseBtrfs
-	case IsESPType(p.PartType) || isBootMount(p.MountPoint):
+	case IsESPType(p.PartType) || IsBootMount(p.MountPoint):
 		return UseBoot
 	case p.MountPoint == "/":
 		return UseOS

@@ -99,7 +99,7 @@ func diskUse(use string) string {
 // PV or btrfs member too (the LV or filesystem on it carries its own use).
 func volumeUse(v PlannedVolume) string {
 	switch {
-	case inventory.IsESPType(v.PartType) || v.MountPoint == "/boot" || v.MountPoint == "/boot/efi":
+	case inventory.IsESPType(v.PartType) || inventory.IsBootMount(v.MountPoint):
 		return UseBoot
 	case v.MountPoint == "/":
 		return UseOS

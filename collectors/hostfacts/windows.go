@@ -1,6 +1,7 @@
 package hostfacts
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"net/netip"
@@ -31,7 +32,7 @@ func WindowsNetworks(ads []winhost.Adapter) []Network {
 		if a.MAC == "" || a.IfType == ifLoopback || a.IfType == ifTunnel {
 			continue
 		}
-		n := Network{Name: cmpOr(a.FriendlyName, a.Name), MAC: strings.ToLower(a.MAC)}
+		n := Network{Name: cmp.Or(a.FriendlyName, a.Name), MAC: strings.ToLower(a.MAC)}
 		if a.MTU > 0 && a.MTU <= math.MaxInt32 {
 			n.MTU = ptr(int64(a.MTU))
 		}
@@ -65,11 +66,4 @@ func WindowsNetworks(ads []winhost.Adapter) []Network {
 		out = []Network{}
 	}
 	return out
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
