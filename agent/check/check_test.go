@@ -18,7 +18,6 @@ import (
 	"github.com/sms-agent/sms-agent/collectors/boot"
 	"github.com/sms-agent/sms-agent/collectors/hostfacts"
 	"github.com/sms-agent/sms-agent/internal/capturetest"
-	"github.com/sms-agent/sms-agent/platform"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.checks")
@@ -53,27 +52,13 @@ func replayHost(t *testing.T, archive string) captured {
 	return captured{name: name, inv: inv, facts: facts}
 }
 
-// captures are the captured hosts: archives, and the Windows recordings (directories).
-func captures(t *testing.T) []string {
-	t.Helper()
-	archives, err := filepath.Glob(filepath.Join(hostsDir, "*.tar.gz"))
-	if err != nil || len(archives) == 0 {
-		t.Fatalf("no captures in %s (%v)", hostsDir, err)
-	}
-	dirs, _ := filepath.Glob(filepath.Join(hostsDir, "*", platform.ManifestName))
-	for _, d := range dirs {
-		archives = append(archives, filepath.Dir(d))
-	}
-	return archives
-}
-
 // TestCaptures runs every check on every captured host and compares the lines with
 // testdata/NAME.checks (rewrite with -update, and review the diff). It also asserts the
 // property of issue 8: each mounted filesystem (block, FUSE, network) is either in the
 // task body SMS receives — read back from the body's JSON, not from the plan — or named
 // by a WARN or ERROR line.
 func TestCaptures(t *testing.T) {
-	for _, a := range captures(t) {
+	for _, a := range capturetest.Hosts(t, hostsDir) {
 		h := replayHost(t, a)
 		t.Run(h.name, func(t *testing.T) {
 			p, err := sms.BuildPlan(h.inv, sms.PlanOptions{})

@@ -12,7 +12,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sms-agent/sms-agent/internal/capturetest"
-	"github.com/sms-agent/sms-agent/platform"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden inventories in testdata/hosts")
@@ -24,16 +23,9 @@ const hostsDir = "../../testdata/hosts"
 // capturedHosts are the captures of testdata/hosts: archives, and directories holding a
 // manifest (the hand-written Windows recordings); name is the golden files' stem.
 func capturedHosts(t *testing.T) (paths, names []string) {
-	archives, err := filepath.Glob(filepath.Join(hostsDir, "*.tar.gz"))
-	if err != nil || len(archives) == 0 {
-		t.Fatalf("no captures in %s (%v)", hostsDir, err)
-	}
-	for _, a := range archives {
-		paths, names = append(paths, a), append(names, strings.TrimSuffix(filepath.Base(a), ".tar.gz"))
-	}
-	dirs, _ := filepath.Glob(filepath.Join(hostsDir, "*", platform.ManifestName))
-	for _, m := range dirs {
-		paths, names = append(paths, filepath.Dir(m)), append(names, filepath.Base(filepath.Dir(m)))
+	paths = capturetest.Hosts(t, hostsDir)
+	for _, p := range paths {
+		names = append(names, strings.TrimSuffix(filepath.Base(p), ".tar.gz"))
 	}
 	return paths, names
 }

@@ -43,14 +43,7 @@ func blkidBlocks(t *testing.T, m *platform.Manifest) map[string]string {
 // prober: blkid then also probes the devices the prober identified), replaying the bytes
 // gives blkid's output exactly, value by value and in its order.
 func TestCapturesNativeEqualsBlkid(t *testing.T) {
-	archives, _ := filepath.Glob(filepath.Join(hostsDir, "*.tar.gz"))
-	dirs, _ := filepath.Glob(filepath.Join(hostsDir, "*", platform.ManifestName))
-	for _, d := range dirs {
-		archives = append(archives, filepath.Dir(d))
-	}
-	if len(archives) == 0 {
-		t.Fatalf("no captures in %s", hostsDir)
-	}
+	archives := capturetest.Hosts(t, hostsDir)
 	compared := 0
 	for _, p := range archives {
 		m := capturetest.Manifest(t, p)

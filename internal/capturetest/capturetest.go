@@ -85,3 +85,19 @@ func Manifest(t testing.TB, capture string) *platform.Manifest {
 	}
 	return m
 }
+
+// Hosts lists the captured hosts in dir (testdata/hosts): the archives (NAME.tar.gz),
+// then the directories that hold a manifest (the Windows recordings). None fails the
+// test.
+func Hosts(t testing.TB, dir string) []string {
+	t.Helper()
+	out, err := filepath.Glob(filepath.Join(dir, "*.tar.gz"))
+	if err != nil || len(out) == 0 {
+		t.Fatalf("no captures in %s (%v)", dir, err)
+	}
+	manifests, _ := filepath.Glob(filepath.Join(dir, "*", platform.ManifestName))
+	for _, m := range manifests {
+		out = append(out, filepath.Dir(m))
+	}
+	return out
+}
