@@ -138,13 +138,13 @@ func build(t *testing.T, root, version string) string {
 	return filepath.Join(root, "dist")
 }
 
-func copyFile(t *testing.T, src, dst string) string {
+func copyFile(t *testing.T, src, dst string, mode os.FileMode) string {
 	t.Helper()
 	b, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(dst, b, 0o644); err != nil {
+	if err := os.WriteFile(dst, b, mode); err != nil {
 		t.Fatal(err)
 	}
 	return dst
@@ -210,12 +210,12 @@ func TestPackages(t *testing.T) {
 	}
 	dir := t.TempDir()
 	dist := build(t, root, "1.0.0~e2e1")
-	deb1 := copyFile(t, filepath.Join(dist, "sms-agent_1.0.0~e2e1_amd64.deb"), filepath.Join(dir, "v1.deb"))
+	deb1 := copyFile(t, filepath.Join(dist, "sms-agent_1.0.0~e2e1_amd64.deb"), filepath.Join(dir, "v1.deb"), 0o644)
 	for _, f := range []string{"sms-agent_1.0.0~e2e1_arm64.deb", "sms-agent-1.0.0~e2e1-1.x86_64.rpm", "sms-agent-1.0.0~e2e1-1.aarch64.rpm", "sms-agent_1.0.0~e2e1_windows_amd64.zip"} {
-		copyFile(t, filepath.Join(dist, f), filepath.Join(dir, f))
+		copyFile(t, filepath.Join(dist, f), filepath.Join(dir, f), 0o644)
 	}
 	dist = build(t, root, "1.0.0~e2e2")
-	deb2 := copyFile(t, filepath.Join(dist, "sms-agent_1.0.0~e2e2_amd64.deb"), filepath.Join(dir, "v2.deb"))
+	deb2 := copyFile(t, filepath.Join(dist, "sms-agent_1.0.0~e2e2_amd64.deb"), filepath.Join(dir, "v2.deb"), 0o644)
 
 	t.Run("metadata", func(t *testing.T) { checkMetadata(t, dir, deb1) })
 	t.Cleanup(func() { cleanup(t); assertNothingLeft(t, "after the test") })
@@ -361,13 +361,7 @@ func installUpgradePurge(t *testing.T, deb1, deb2 string) {
 	if err := os.WriteFile(oldInit, []byte(oldScript), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	full, err := os.ReadFile("/usr/bin/sms-agent-full")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile("/usr/bin/sms-agent.tmp", full, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	copyFile(t, "/usr/bin/sms-agent-full", "/usr/bin/sms-agent.tmp", 0o755)
 	if err := os.Rename("/usr/bin/sms-agent.tmp", "/usr/bin/sms-agent"); err != nil {
 		t.Fatal(err)
 	}
@@ -451,11 +445,8 @@ func installUpgradePurge(t *testing.T, deb1, deb2 string) {
 func serviceInstall(t *testing.T, bin, fullBin, dir string) {
 	fake := startFake(t)
 	exe, full := filepath.Join(dir, "sms-agent"), filepath.Join(dir, "sms-agent-full")
-	for src, dst := range map[string]string{bin: exe, fullBin: full} {
-		if b, err := os.ReadFile(src); err != nil || os.WriteFile(dst, b, 0o755) != nil {
-			t.Fatalf("copy %s: %v", src, err)
-		}
-	}
+	copyFile(t, bin, exe, 0o755)
+	copyFile(t, fullBin, full, 0o755)
 	conf := filepath.Join(dir, "sms.conf")
 	if err := os.WriteFile(conf, []byte(fake.conf("state_dir = "+filepath.Join(dir, "state")+"\n")), 0o600); err != nil {
 		t.Fatal(err)
