@@ -50,16 +50,18 @@ type LiveEnv struct {
 	SearchPath []string
 	Env        []string
 	// StatfsHelper is the statfs helper child's argv ({exe, "__statfs"}; "" for exe:
-	// this program's executable, see HelperStatfs.Argv); StatPath is
-	// coreutils' stat, which answers for local kernel filesystems not statfs'ed in
-	// process. "": looked up along SearchPath when a batch first needs it (a host whose
-	// filesystems are all statfs'ed in process never looks); absent, the helper answers.
+	// this program's executable, see HelperStatfs.Argv). StatPath is coreutils' stat,
+	// which answers for local kernel filesystems not statfs'ed in process; "" (what the
+	// agent passes; tests name one): looked up along SearchPath in each batch that
+	// needs it (a host whose filesystems are all statfs'ed in process never looks);
+	// absent, the helper answers.
 	StatfsHelper []string
 	StatPath     string
 	// StatfsTimeout bounds the questions a stuck filesystem could leave unanswered:
 	// statfs, and on Windows the volume queries.
 	StatfsTimeout time.Duration
-	// CommandTimeout bounds a slow service's answer (Windows' WMI), as it does commands.
+	// CommandTimeout bounds a slow answer (Windows' WMI, the in-process identification
+	// of a device, fsid's NativeProbe), as it does commands.
 	CommandTimeout time.Duration
 	// Recording is set while a capture is taken: commands then wait for their exit
 	// (Command.Complete is ignored), so that the real exit code and all of stderr are kept.

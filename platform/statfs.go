@@ -66,8 +66,8 @@ type Statfser interface {
 // exiting, so the child is abandoned instead when Timeout passes.
 type HelperStatfs struct {
 	// Argv is the helper's command line, e.g. {"/usr/bin/sms-agent", "__statfs"}; an
-	// empty first element is this program's executable (os.Executable), found when the
-	// helper is first needed: most hosts never start it.
+	// empty first element is this program's executable (os.Executable), found each
+	// time a helper is started: most hosts never start one.
 	Argv    []string
 	Timeout time.Duration
 	Spawned func(argv []string) // see LiveEnv.Spawned; nil: nothing
@@ -226,7 +226,7 @@ type StatfsQuery struct {
 
 // StatfsProbe is statfs(2) of a mount point, keyed by the path. Live, all the paths of
 // a batch are asked at once: the InProcess ones by statfs(2) in this process (Linux;
-// elsewhere they go to the helper), the others in child processes abandoned after
+// elsewhere InProcess is ignored), the others in child processes abandoned after
 // LiveEnv.StatfsTimeout (CoreutilsStatfs for the Local ones, HelperStatfs for the rest),
 // so that no mount that could block can hang the agent. A failure's message is what
 // StatfsOutcome.Err holds ("timed out after 2s").
@@ -244,7 +244,7 @@ func liveStatfs(ctx context.Context, env LiveEnv, qs []StatfsQuery) []Answer[FSS
 			inProcess = append(inProcess, q.Path)
 			continue
 		}
-		if q.Local && !looked { // looked up once, and only when a batch needs it
+		if q.Local && !looked { // looked up once a batch, and only when it needs it
 			stat, _ = ExecRunner{SearchPath: env.SearchPath}.LookPath("stat")
 			looked = true
 		}

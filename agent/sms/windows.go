@@ -4,7 +4,7 @@ import (
 	"github.com/sms-agent/sms-agent/agent/inventory"
 )
 
-// Windows registration: the facts only a Windows source has (docs/mapping.md rule 25).
+// Windows registration: the facts only a Windows source has (docs/mapping.md rule 26).
 
 // windowsSourceFields sets the Windows-only registration fields from the inventory's
 // host: system_dir, account_rights (the agent runs as an elevated administrator),

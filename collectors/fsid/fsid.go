@@ -88,7 +88,8 @@ type Device struct {
 	KName  string // sda1
 	MajMin string // 8:1
 	// Disk is a partition's disk (sda); "" for a disk or another unpartitioned device
-	// (dm, md). The disk must be among the devices given to Identify.
+	// (dm, md). A partition whose disk is not among the devices given to Identify is
+	// left to blkid, which finds the disk itself.
 	Disk string
 	// Start and Sectors are a partition's sysfs start and size, in 512-byte sectors.
 	Start, Sectors uint64

@@ -105,7 +105,7 @@ func writeTree(t *testing.T, files map[string]string) string {
 	return root
 }
 
-func TestGatherFacts(t *testing.T) {
+func TestReadFacts(t *testing.T) {
 	root := writeTree(t, map[string]string{
 		"/sys/class/net/lo/address":                  "00:00:00:00:00:00\n",
 		"/sys/class/net/eth0/address":                "fa:16:3e:00:00:01\n",

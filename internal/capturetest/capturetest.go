@@ -64,7 +64,7 @@ func File(t testing.TB, archive, pattern string) (b []byte, ok bool) {
 }
 
 // Manifest reads the manifest of a capture archive or directory without unpacking
-// it; nil for a snapshot without one.
+// it; nil for an archive without one (a directory without one fails the test).
 func Manifest(t testing.TB, capture string) *platform.Manifest {
 	t.Helper()
 	var b []byte
